@@ -1,0 +1,154 @@
+"""Data losses: the mean over a batch of a per-sample loss.
+
+Every loss takes ``y_pred`` of shape (n, k) and returns a float from ``forward`` and
+∂(mean loss)/∂y_pred, shape (n, k), from ``backward``. Classification losses also name the
+output layer (``head``) whose Jacobian cancels with theirs; the model then backpropagates
+``head_backward(outputs, y)`` — the gradient with respect to the head's *inputs* — which is
+cheaper and numerically better than chaining the two.
+
+Probabilities are clipped to [1e-7, 1 − 1e-7] inside logarithms, so a confident mistake costs
+a large but finite loss.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import Sigmoid, Softmax
+from .buffers import BufferCache
+
+__all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "Loss", "MeanAbsoluteError", "MeanSquaredError"]
+
+CLIP = 1e-7
+
+
+class Loss:
+    """Base class for data losses."""
+
+    #: The output layer whose gradient fuses with this loss, or None.
+    head: type | None = None
+    #: Whether accuracy is meaningful for this loss.
+    is_classifier = False
+
+    def __init__(self):
+        self._cache = BufferCache()
+
+    def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        raise NotImplementedError  # pragma: no cover
+
+    def backward(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        raise NotImplementedError  # pragma: no cover
+
+    def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        return self.forward(y_pred, y_true)
+
+    def get_config(self) -> dict:
+        return {}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class CategoricalCrossentropy(Loss):
+    """``loss = −(1/n) Σ_i log p_{i, y_i}`` for probabilities ``p`` (n, k).
+
+    ``y_true`` is integer labels (n,) in [0, k) or a target distribution (n, k) such as one-hot
+    rows, for which ``loss = −(1/n) Σ_i Σ_j y_ij log p_ij``. With a Softmax head the gradient with
+    respect to the logits is ``(p − y)/n``.
+    """
+
+    head = Softmax
+    is_classifier = True
+
+    def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        n = y_pred.shape[0]
+        if y_true.ndim == 1:
+            picked = np.clip(y_pred[self._cache.arange(n), y_true], CLIP, 1 - CLIP)
+            return -float(np.log(picked).sum(dtype=np.float64)) / n
+        logs = np.log(np.clip(y_pred, CLIP, 1 - CLIP))
+        return -float(np.sum(y_true * logs, dtype=np.float64)) / n
+
+    def backward(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        """``−y / p / n`` (p clipped), shape (n, k)."""
+        n = y_pred.shape[0]
+        clipped = np.clip(y_pred, CLIP, 1 - CLIP)
+        if y_true.ndim == 1:
+            dinputs = np.zeros_like(y_pred)
+            rows = self._cache.arange(n)
+            dinputs[rows, y_true] = -1.0 / (n * clipped[rows, y_true])
+            return dinputs
+        return -y_true / clipped / n
+
+    def head_backward(self, probs: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        """Gradient with respect to the Softmax inputs: ``(p − y)/n``, shape (n, k)."""
+        n = probs.shape[0]
+        dinputs = self._cache.empty("dinputs", probs.shape, probs.dtype)
+        if y_true.ndim == 1:
+            np.copyto(dinputs, probs)
+            dinputs[self._cache.arange(n), y_true] -= 1
+        else:
+            np.subtract(probs, y_true, out=dinputs)
+        dinputs *= 1.0 / n
+        return dinputs
+
+    def accuracy(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        labels = y_true if y_true.ndim == 1 else np.argmax(y_true, axis=1)
+        return float(np.mean(np.argmax(y_pred, axis=1) == labels))
+
+
+class BinaryCrossentropy(Loss):
+    """``loss = −mean(y·log p + (1 − y)·log(1 − p))`` over samples and outputs.
+
+    ``y_true`` holds 0/1 targets with the shape of ``y_pred`` (n, k); each output is an
+    independent yes/no question. With a Sigmoid head the gradient with respect to the logits
+    is ``(p − y)/(n·k)``.
+    """
+
+    head = Sigmoid
+    is_classifier = True
+
+    def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        p = np.clip(y_pred, CLIP, 1 - CLIP)
+        per_entry = y_true * np.log(p) + (1 - y_true) * np.log(1 - p)
+        return -float(np.mean(per_entry, dtype=np.float64))
+
+    def backward(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        """``−(y/p − (1 − y)/(1 − p))/(n·k)``, shape (n, k)."""
+        p = np.clip(y_pred, CLIP, 1 - CLIP)
+        return -(y_true / p - (1 - y_true) / (1 - p)) / y_pred.size
+
+    def head_backward(self, probs: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        """Gradient with respect to the Sigmoid inputs: ``(p − y)/(n·k)``."""
+        dinputs = self._cache.empty("dinputs", probs.shape, probs.dtype)
+        np.subtract(probs, y_true, out=dinputs)
+        dinputs *= 1.0 / probs.size
+        return dinputs
+
+    def accuracy(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        return float(np.mean((y_pred > 0.5) == (y_true > 0.5)))
+
+
+class MeanSquaredError(Loss):
+    """``loss = mean((y − ŷ)²)`` over samples and outputs; gradient ``2(ŷ − y)/(n·k)``."""
+
+    def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        diff = y_pred - y_true
+        return float(np.dot(diff.reshape(-1), diff.reshape(-1))) / diff.size
+
+    def backward(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        dinputs = np.subtract(y_pred, y_true, out=self._cache.empty("dinputs", y_pred.shape, y_pred.dtype))
+        dinputs *= 2.0 / y_pred.size
+        return dinputs
+
+
+class MeanAbsoluteError(Loss):
+    """``loss = mean(|y − ŷ|)`` over samples and outputs; gradient ``sign(ŷ − y)/(n·k)``, 0 at a tie."""
+
+    def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        return float(np.mean(np.abs(y_pred - y_true), dtype=np.float64))
+
+    def backward(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        dinputs = np.subtract(y_pred, y_true, out=self._cache.empty("dinputs", y_pred.shape, y_pred.dtype))
+        np.sign(dinputs, out=dinputs)
+        dinputs *= 1.0 / y_pred.size
+        return dinputs
