@@ -204,51 +204,58 @@ class Model:
             if isinstance(layer, Dropout) and not layer.rng_given:
                 layer.rng = rng
 
-        n = len(X)
-        size = n if batch_size is None else min(batch_size, n)
-        order = np.arange(n)
+        size = len(X) if batch_size is None else min(batch_size, len(X))
+        order = np.arange(len(X))
         history = History()
-        classifier = self.loss.is_classifier
-        for epoch in range(epochs):
-            if size < n and shuffle:
-                rng.shuffle(order)
-            sums = {"data_loss": 0.0, "reg_loss": 0.0, "accuracy": 0.0}
-            for step, start in enumerate(range(0, n, size)):
-                if size == n:
-                    Xb, yb = X, y  # full batch: order is irrelevant to the gradient; no copy
-                elif shuffle:
-                    rows = order[start : start + size]
-                    Xb, yb = X.take(rows, axis=0), y.take(rows, axis=0)
-                else:
-                    Xb, yb = X[start : start + size], y[start : start + size]
-                outputs = self._forward(Xb, training=True)
-                data_loss = self.loss.forward(outputs, yb)
-                reg_loss = self.regularization_loss()
-                if not math.isfinite(data_loss + reg_loss):
-                    raise DivergenceError(
-                        f"loss became {data_loss + reg_loss} at epoch {epoch}, step {step}; "
-                        f"try a smaller learning rate (now {self.optimizer.current_learning_rate:g})",
-                        epoch=epoch,
-                        step=step,
-                    )
-                weight = len(Xb) / n
-                sums["data_loss"] += weight * data_loss
-                sums["reg_loss"] += weight * reg_loss
-                if classifier:
-                    sums["accuracy"] += weight * self.loss.accuracy(outputs, yb)
-                self._backward(outputs, yb)
-                lr = self.optimizer.current_learning_rate
-                self.optimizer.step(self.parameters())
-            logs = {"loss": sums["data_loss"] + sums["reg_loss"], "data_loss": sums["data_loss"],
-                    "reg_loss": sums["reg_loss"], "lr": lr}
-            if classifier:
-                logs["accuracy"] = sums["accuracy"]
-            if validation is not None:
-                logs.update({f"val_{k}": v for k, v in self._evaluate(*validation).items() if k != "reg_loss"})
-            history.append(epoch, logs)
-            if print_every and epoch % print_every == 0:
-                print(_format_epoch(epoch, logs), flush=True)
+        # Overflow on the way to a non-finite loss is reported as one DivergenceError,
+        # not as a stream of RuntimeWarnings first.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for epoch in range(epochs):
+                if shuffle and size < len(X):
+                    rng.shuffle(order)
+                logs = self._train_epoch(epoch, X, y, size, order if shuffle else None)
+                if validation is not None:
+                    logs.update({f"val_{k}": v for k, v in self._evaluate(*validation).items() if k != "reg_loss"})
+                history.append(epoch, logs)
+                if print_every and epoch % print_every == 0:
+                    print(_format_epoch(epoch, logs), flush=True)
         return history
+
+    def _train_epoch(self, epoch: int, X, y, size: int, order: np.ndarray | None) -> dict[str, float]:
+        """One pass over the data in batches of ``size`` (in ``order`` if given); its metrics."""
+        n = len(X)
+        classifier = self.loss.is_classifier
+        data_sum = reg_sum = accuracy_sum = 0.0
+        for step, start in enumerate(range(0, n, size)):
+            if size == n:
+                Xb, yb = X, y  # full batch: order is irrelevant to the gradient; no copy
+            elif order is not None:
+                rows = order[start : start + size]
+                Xb, yb = X.take(rows, axis=0), y.take(rows, axis=0)
+            else:
+                Xb, yb = X[start : start + size], y[start : start + size]
+            outputs = self._forward(Xb, training=True)
+            data_loss = self.loss.forward(outputs, yb)
+            reg_loss = self.regularization_loss()
+            if not math.isfinite(data_loss + reg_loss):
+                raise DivergenceError(
+                    f"loss became {data_loss + reg_loss} at epoch {epoch}, step {step}; "
+                    f"try a smaller learning rate (now {self.optimizer.current_learning_rate:g})",
+                    epoch=epoch,
+                    step=step,
+                )
+            weight = len(Xb) / n
+            data_sum += weight * data_loss
+            reg_sum += weight * reg_loss
+            if classifier:
+                accuracy_sum += weight * self.loss.accuracy(outputs, yb)
+            self._backward(outputs, yb)
+            lr = self.optimizer.current_learning_rate
+            self.optimizer.step(self.parameters())
+        logs = {"loss": data_sum + reg_sum, "data_loss": data_sum, "reg_loss": reg_sum, "lr": lr}
+        if classifier:
+            logs["accuracy"] = accuracy_sum
+        return logs
 
     # ------------------------------------------------------------------ inference
     def _outputs(self, X: np.ndarray) -> np.ndarray:
@@ -351,7 +358,7 @@ def _check_labels(labels: np.ndarray, k: int, name: str) -> np.ndarray:
         fractional = labels != np.round(labels)
         if fractional.any():
             raise ValueError(
-                f"{name} must hold integer class labels, got {labels[fractional][0]!r}; "
+                f"{name} must hold integer class labels, got {labels[fractional][0].item()!r}; "
                 "for probabilities or one-hot targets pass an (n, k) array"
             )
     low, high = int(labels.min()), int(labels.max())

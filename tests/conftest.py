@@ -1,0 +1,22 @@
+import numpy as np
+import pytest
+
+
+def central_difference(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """∂f/∂x by central differences; ``f`` reads ``x`` (modified in place and restored)."""
+    grad = np.empty_like(x, dtype=np.float64)
+    flat, out = x.reshape(-1), grad.reshape(-1)
+    for i in range(flat.size):
+        original = flat[i]
+        flat[i] = original + eps
+        plus = f()
+        flat[i] = original - eps
+        minus = f()
+        flat[i] = original
+        out[i] = (plus - minus) / (2 * eps)
+    return grad
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
