@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     X, y = seed_data()
-    results = {"shrink": [time_shrink(X, y, args.epochs) for _ in range(args.repeats)]}
+    contenders = {"shrink": lambda: time_shrink(X, y, args.epochs)}
     try:
         import torch
     except ImportError:
@@ -85,7 +85,13 @@ def main() -> None:
         for threads in (1, 2):
             for metrics in (True, False):
                 label = f"torch {torch.__version__} eager, {threads} thread(s){'' if metrics else ', no metrics'}"
-                results[label] = [time_torch(X, y, args.epochs, threads, metrics) for _ in range(args.repeats)]
+                contenders[label] = lambda t=threads, m=metrics: time_torch(X, y, args.epochs, t, m)
+    # Interleave the contenders within each repeat, so drift in the machine's speed
+    # (other tenants, frequency changes) falls on all of them alike.
+    results = {name: [] for name in contenders}
+    for _ in range(args.repeats):
+        for name, run in contenders.items():
+            results[name].append(run())
     print(f"seed-000 spiral, 3000 x 2 -> 128 -> 3, full batch, {args.epochs} epochs x {args.repeats} repeats")
     print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, numpy {np.__version__}")
     medians = {name: statistics.median(times) for name, times in results.items()}
