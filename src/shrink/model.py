@@ -162,6 +162,7 @@ class Model:
         shuffle: bool = True,
         rng=None,
         print_every: int = 0,
+        callback=None,
     ) -> History:
         """Train and return the per-epoch ``History``.
 
@@ -182,6 +183,8 @@ class Model:
             Drives shuffling and the masks of ``Dropout`` layers built without their own rng.
         print_every : int ≥ 0
             Print a line in the seed's format every ``print_every`` epochs (0: silent).
+        callback : callable, optional
+            Called as ``callback(epoch, logs)`` after every epoch (progress bars, live plots).
 
         Training metrics of an epoch are averages over its batches, each measured before its
         update (the seed's convention); validation metrics are measured after the epoch.
@@ -193,6 +196,8 @@ class Model:
         if batch_size is not None:
             batch_size = check_int(batch_size, "batch_size", minimum=1)
         print_every = check_int(print_every, "print_every", minimum=0)
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable as callback(epoch, logs), got {callback!r}")
         X, y = self._check_data(X, y)
         validation = None
         if validation_data is not None:
@@ -219,6 +224,8 @@ class Model:
                 history.append(epoch, logs)
                 if print_every and epoch % print_every == 0:
                     print(_format_epoch(epoch, logs), flush=True)
+                if callback is not None:
+                    callback(epoch, logs)
         return history
 
     def _train_epoch(self, epoch: int, X, y, size: int, order: np.ndarray | None) -> dict[str, float]:

@@ -1,0 +1,332 @@
+"""The ``shrink`` command: a thin layer over the library that prints and writes files.
+
+Every user mistake (a bad config, a missing file, a model that does not fit the data) ends as
+one line on stderr and exit status 2; divergence during training exits 1 with its message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line (and exit 2), not a usage dump."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+# ---------------------------------------------------------------------------- helpers
+def _progress(total: int, quiet: bool, desc: str):
+    """A tqdm bar on stderr (off when quiet or stderr is not a terminal) and its callback."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=desc, unit="epoch", file=sys.stderr, leave=False,
+               disable=quiet or not sys.stderr.isatty(), dynamic_ncols=True)
+    every = max(1, total // 200)
+
+    def callback(epoch: int, logs: dict) -> None:
+        bar.update(1)
+        if epoch % every == 0 and not bar.disable:
+            shown = {k: f"{logs[k]:.3f}" for k in ("loss", "accuracy", "val_accuracy") if k in logs}
+            bar.set_postfix(shown, refresh=False)
+
+    return bar, callback
+
+
+def _new_directory(out: str | None, name: str, overwrite: bool) -> str:
+    """Where a run goes. Never overwrites a previous run unless told to."""
+    if out is None:
+        base = os.path.join("runs", name)
+        out, suffix = base, 1
+        while os.path.exists(out) and os.listdir(out):
+            suffix += 1
+            out = f"{base}-{suffix}"
+    elif os.path.exists(out) and not os.path.isdir(out):
+        raise NotADirectoryError(f"--out {out!r} exists and is not a directory")
+    elif os.path.isdir(out) and os.listdir(out) and not overwrite:
+        raise FileExistsError(f"--out {out!r} already holds files; choose another directory or pass --overwrite")
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as error:
+        raise OSError(f"cannot create output directory {out!r}: {error.strerror or error}") from None
+    if not os.access(out, os.W_OK):
+        raise PermissionError(f"output directory {out!r} is not writable")
+    return out
+
+
+def _metrics_table(metrics: dict) -> str:
+    columns = [c for c in ("accuracy", "loss", "data_loss", "reg_loss") if c in metrics.get("train", {})]
+    lines = ["            " + "".join(f"{c:>11s}" for c in columns)]
+    for split in ("train", "validation"):
+        if split in metrics:
+            lines.append(f"{split:12s}" + "".join(f"{metrics[split][c]:11.4f}" for c in columns))
+    return "\n".join(lines)
+
+
+def _config(source: str, assignments: list[str]) -> dict:
+    from .config import apply_overrides, load_config, resolve
+
+    return resolve(apply_overrides(load_config(source), assignments or []))
+
+
+# ---------------------------------------------------------------------------- commands
+def cmd_train(args) -> int:
+    from .experiment import train
+    from .runs import write_run
+
+    config = _config(args.config, args.set)
+    out = _new_directory(args.out, config["name"], args.overwrite)
+    bar, callback = _progress(config["train"]["epochs"], args.quiet, config["name"])
+    with bar:
+        run = train(config, callback=callback)
+    files = write_run(out, run)
+    print(f"{config['name']}: {run.metrics['epochs']} epochs in {run.seconds:.1f} s")
+    print(_metrics_table(run.metrics))
+    print(f"exactly-zero weights: {run.metrics['zero_weights']:.1%}")
+    print(f"run written to {out}/ ({', '.join(files)})")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import VARIANTS, comparison_rows, demo_configs, demo_report, verdict
+    from .experiment import train
+    from .persistence import atomic_write
+    from .runs import write_run
+
+    configs = demo_configs(quick=args.quick)
+    out = _new_directory(args.out, "demo", args.overwrite)
+    runs = []
+    for (name, _), config in zip(VARIANTS, configs):
+        bar, callback = _progress(config["train"]["epochs"], args.quiet, f"penalty: {name}")
+        with bar:
+            runs.append(train(config, callback=callback))
+        write_run(os.path.join(out, name.lower()) if _mkdir(os.path.join(out, name.lower())) else out, runs[-1])
+    rows = comparison_rows(runs)
+    html, pngs = demo_report(runs)
+    for file, png in pngs.items():
+        atomic_write(os.path.join(out, file), png)
+    atomic_write(os.path.join(out, "report.html"), html.encode("utf-8"))
+    epochs = runs[0].metrics["epochs"]
+    print(f"seed-000 spiral, 2-128-3 ReLU, SGD(lr=1.0, momentum=0.5), {epochs} full-batch epochs, same initial weights")
+    headers = list(rows[0])
+    widths = [max(len(h), 7) for h in headers]
+    print("  ".join(f"{h:>{w}s}" for h, w in zip(headers, widths)))
+    for row in rows:
+        cells = []
+        for h, w in zip(headers, widths):
+            value = row[h]
+            if h == "zero weights":
+                cells.append(f"{value:>{w}.1%}")
+            elif isinstance(value, float):
+                cells.append(f"{value:>{w}.3f}" if h != "gap" else f"{value:>+{w}.3f}")
+            else:
+                cells.append(f"{value:>{w}s}")
+        print("  ".join(cells))
+    print(verdict(rows))
+    print(f"report: {os.path.join(out, 'report.html')} (runs in {', '.join(n.lower() for n, _ in VARIANTS)}/)")
+    return 0
+
+
+def _mkdir(path: str) -> bool:
+    os.makedirs(path, exist_ok=True)
+    return True
+
+
+def cmd_presets(args) -> int:
+    from .config import presets
+
+    for name, description in presets().items():
+        print(f"{name:18s} {description}")
+    return 0
+
+
+def _data_for(config: dict, source: str | None):
+    """(label, X, y) pairs to evaluate on: the run's own splits, or all of ``source``."""
+    from .experiment import load_data, read_source, streams
+
+    if source is None:
+        data = load_data(config, streams(config["seed"]))
+        pairs = [("train", data.X_train, data.y_train)]
+        if data.validation is not None:
+            pairs.append(("validation", *data.validation))
+        return pairs
+    from .config import _resolve_data
+
+    data_config = _resolve_data({**{k: v for k, v in config["data"].items() if k in ("target", "scale")},
+                                 "source": source})
+    X, y = read_source(source, data_config, streams(config["seed"])["data"])
+    return [(source, X * data_config["scale"], y)]
+
+
+def cmd_evaluate(args) -> int:
+    from .runs import read_run
+
+    config, model = read_run(args.run_dir)
+    results = {label: model.evaluate(X, y) for label, X, y in _data_for(config, args.data)}
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        print(_metrics_table({("train" if k == "train" else "validation" if k == "validation" else k): v
+                              for k, v in results.items()}) if args.data is None else
+              "\n".join(f"{k}: " + ", ".join(f"{m}={v:.4f}" for m, v in r.items()) for k, r in results.items()))
+    return 0
+
+
+def cmd_predict(args) -> int:
+    import csv
+    import io
+
+    from .data import load_csv
+    from .persistence import atomic_write
+    from .runs import read_run
+
+    config, model = read_run(args.run_dir)
+    X, _ = load_csv(args.input, target=None)
+    outputs = model.predict(X * config["data"]["scale"])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if model.loss.is_classifier and outputs.shape[1] > 1:
+        writer.writerow(["label", *(f"p_{k}" for k in range(outputs.shape[1]))])
+        rows = ([int(np.argmax(row)), *map(float, row)] for row in outputs)
+    elif model.loss.is_classifier:
+        writer.writerow(["label", "p_1"])
+        rows = ([int(row[0] > 0.5), float(row[0])] for row in outputs)
+    else:
+        writer.writerow([f"y_{k}" for k in range(outputs.shape[1])])
+        rows = (list(map(float, row)) for row in outputs)
+    writer.writerows(rows)
+    if args.output:
+        atomic_write(args.output, buffer.getvalue().encode("utf-8"))
+        print(f"{len(outputs)} predictions written to {args.output}")
+    else:
+        sys.stdout.write(buffer.getvalue())
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .runs import rebuild_run, write_run
+
+    run = rebuild_run(args.run_dir)
+    files = write_run(args.run_dir, run)
+    print(f"report rebuilt: {os.path.join(args.run_dir, 'report.html')} ({len(files)} files)")
+    return 0
+
+
+def cmd_gradcheck(args) -> int:
+    from .experiment import build_model, check_fits, load_data, streams
+    from .gradcheck import gradient_errors
+
+    config = _config(args.config, args.set)
+    rng = streams(config["seed"])
+    data = load_data(config, rng)
+    model = build_model(config, data.X_train.shape[1], rng["init"])
+    check_fits(model, data)
+    X, y = data.X_train[: args.samples], data.y_train[: args.samples]
+    errors = gradient_errors(model, X, y, max_entries=args.entries, rng=0)
+    for name, error in errors.items():
+        print(f"  {name:14s} {error:.3e}")
+    worst = max(errors.values())
+    verdict = "ok" if worst <= args.tolerance else "FAILED"
+    print(f"max relative error: {worst:.3e} ({verdict}, tolerance {args.tolerance:g}; "
+          f"{len(X)} samples, float64, central differences)")
+    return 0 if worst <= args.tolerance else EXIT_FAILED
+
+
+# ---------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="shrink", description="Train L1/L2-regularized networks and see what the penalty did.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    p = commands.add_parser("train", help="train one model from a config", description="Train one model from a TOML config or preset:NAME.")
+    p.add_argument("config", metavar="CONFIG", help="CONFIG.toml or preset:NAME")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key (dotted path), repeatable")
+    p.add_argument("--out", metavar="DIR", help="run directory (default: runs/NAME, never overwriting)")
+    p.add_argument("--overwrite", action="store_true", help="allow --out to be a directory that already holds files")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
+
+    p = commands.add_parser("demo", help="the seed experiment with no penalty, L2 and L1, compared")
+    p.add_argument("--out", metavar="DIR", help="output directory (default: runs/demo, never overwriting)")
+    p.add_argument("--quick", action="store_true", help="2001 epochs instead of 10 001 (about 10 s)")
+    p.add_argument("--overwrite", action="store_true", help="allow --out to be a directory that already holds files")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_demo)
+
+    p = commands.add_parser("presets", help="list the shipped configs")
+    p.set_defaults(func=cmd_presets)
+
+    p = commands.add_parser("evaluate", help="metrics of a trained run")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--data", metavar="SOURCE", help="evaluate on all of SOURCE (csv:PATH, npz:PATH, sklearn:NAME, ...) instead of the run's splits")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = commands.add_parser("predict", help="predictions for the rows of a CSV of features")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("input", metavar="INPUT.csv", help="numeric CSV, one sample per row, features only (a header line is allowed)")
+    p.add_argument("--output", metavar="FILE", help="write the predictions here instead of stdout")
+    p.set_defaults(func=cmd_predict)
+
+    p = commands.add_parser("report", help="rebuild a run's plots and report.html")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.set_defaults(func=cmd_report)
+
+    p = commands.add_parser("gradcheck", help="check a config's gradients against central differences")
+    p.add_argument("config", metavar="CONFIG", help="CONFIG.toml or preset:NAME")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key, repeatable")
+    p.add_argument("--samples", type=_positive_int, default=64, help="training samples used (default 64)")
+    p.add_argument("--entries", type=_positive_int, default=100, help="entries checked per parameter array (default 100)")
+    p.add_argument("--tolerance", type=float, default=1e-5, help="largest acceptable relative error (default 1e-5)")
+    p.set_defaults(func=cmd_gradcheck)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    from .errors import DivergenceError, ShrinkError
+
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit:  # usage errors (2), --help and --version (0): a status, not an exception
+        return exit.code if isinstance(exit.code, int) else 0
+    try:
+        return args.func(args)
+    except DivergenceError as error:
+        print(f"shrink: training diverged: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except (ShrinkError, ValueError, OSError, ImportError) as error:
+        # Validation errors name the key, the value and what was expected: that line is the message.
+        print(f"shrink: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("shrink: interrupted", file=sys.stderr)
+        return 130
+
+
+import numpy as np  # noqa: E402  (used by predict; imported last to keep --help fast to read)

@@ -1,0 +1,162 @@
+"""From a resolved config to data, a model and a trained run — returning data, printing nothing.
+
+Randomness comes from the config's ``seed`` through independent streams (numpy SeedSequence
+children), so the data, the split, the initial weights and the shuffling/dropout each have
+their own generator and changing one does not shift the others.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import data as datasets
+from .config import LAYER_TYPES, LOSS_TYPES, OPTIMIZER_TYPES, ConfigError
+from .history import History
+from .layers import Dense
+from .model import Model
+from .sparsity import zero_fraction
+
+__all__ = ["Dataset", "Run", "build_model", "load_data", "streams", "train"]
+
+
+def streams(seed: int) -> dict[str, np.random.Generator]:
+    """Independent generators for each random choice of a run."""
+    data, split, init, fit = np.random.SeedSequence(seed).spawn(4)
+    return {name: np.random.default_rng(s) for name, s in
+            (("data", data), ("split", split), ("init", init), ("fit", fit))}
+
+
+@dataclass
+class Dataset:
+    """Training and (optional) validation arrays, features already scaled."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
+
+    @property
+    def validation(self) -> tuple[np.ndarray, np.ndarray] | None:
+        return None if self.X_val is None else (self.X_val, self.y_val)
+
+
+def read_source(source: str, data_config: dict, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """All samples of a data source, before splitting and scaling."""
+    kind, _, arg = source.partition(":")
+    try:
+        if kind == "spiral":
+            return datasets.spiral(data_config["samples"], data_config["classes"], noise=data_config["noise"], rng=rng)
+        if kind == "vertical":
+            return datasets.vertical(data_config["samples"], data_config["classes"], noise=data_config["noise"], rng=rng)
+        if kind == "sine":
+            return datasets.sine(data_config["samples"], noise=data_config["noise"], rng=rng)
+        if kind == "csv":
+            return datasets.load_csv(arg, target=data_config.get("target", -1))
+        if kind == "npz":
+            return datasets.load_npz(arg)
+        return datasets.load_sklearn(arg)
+    except FileNotFoundError as error:
+        raise ConfigError("data.source", f"cannot read {error.filename!r}: no such file") from None
+    except (OSError, ValueError, ImportError) as error:
+        raise ConfigError("data.source", str(error)) from None
+
+
+def load_data(config: dict, rng: dict[str, np.random.Generator] | None = None) -> Dataset:
+    """The run's data: read or generated, shuffled and split, scaled, trimmed to ``train_size``."""
+    rng = rng or streams(config["seed"])
+    data_config = config["data"]
+    X, y = read_source(data_config["source"], data_config, rng["data"])
+    X = np.asarray(X, dtype=np.float64) * data_config["scale"]
+    if data_config["validation"] > 0:
+        try:
+            X_train, y_train, X_val, y_val = datasets.split(X, y, data_config["validation"], rng=rng["split"])
+        except ValueError as error:
+            raise ConfigError("data.validation", str(error)) from None
+    else:
+        order = rng["split"].permutation(len(X))
+        X_train, y_train, X_val, y_val = X[order], y[order], None, None
+    size = data_config["train_size"]
+    if size:
+        if size > len(X_train):
+            raise ConfigError("data.train_size", f"is {size}, but only {len(X_train)} training samples remain after the split")
+        X_train, y_train = X_train[:size], y_train[:size]
+    return Dataset(X_train, y_train, X_val, y_val)
+
+
+def build_model(config: dict, n_features: int, rng: np.random.Generator | None = None) -> Model:
+    """The config's layers, loss and optimizer; Dense input sizes follow from ``n_features``."""
+    rng = rng if rng is not None else streams(config["seed"])["init"]
+    built, width = [], n_features
+    for i, spec in enumerate(config["layers"]):
+        args = {k: v for k, v in spec.items() if k != "type"}
+        if spec["type"] == "dense":
+            units = args.pop("units")
+            built.append(Dense(width, units, rng=rng, **args))
+            width = units
+        else:
+            built.append(LAYER_TYPES[spec["type"]](**args))
+    loss = LOSS_TYPES[config["loss"]["type"]]()
+    optimizer_args = {k: v for k, v in config["optimizer"].items() if k != "type"}
+    optimizer = OPTIMIZER_TYPES[config["optimizer"]["type"]](**optimizer_args)
+    try:
+        return Model(built, loss=loss, optimizer=optimizer, dtype=config["train"]["dtype"])
+    except (TypeError, ValueError) as error:
+        raise ConfigError("layers", str(error)) from None
+
+
+def check_fits(model: Model, dataset: Dataset) -> None:
+    """Refuse data the model cannot take (labels vs outputs, target shapes) before training."""
+    try:
+        model._check_data(dataset.X_train, dataset.y_train)
+        if dataset.validation is not None:
+            model._check_data(*dataset.validation, names=("X_val", "y_val"))
+    except (TypeError, ValueError) as error:
+        raise ConfigError("data", f"does not fit the model: {error}") from None
+
+
+@dataclass
+class Run:
+    """A finished training run: everything the CLI writes into a run directory."""
+
+    config: dict
+    model: Model
+    history: History
+    data: Dataset
+    seconds: float
+    metrics: dict = field(default_factory=dict)
+
+
+def evaluate_run(model: Model, dataset: Dataset) -> dict:
+    """Final metrics on training and validation data, plus the share of exactly-zero weights."""
+    metrics = {"train": model.evaluate(dataset.X_train, dataset.y_train)}
+    if dataset.validation is not None:
+        metrics["validation"] = model.evaluate(*dataset.validation)
+    metrics["zero_weights"] = zero_fraction(model)
+    return metrics
+
+
+def train(config: dict, *, callback=None) -> Run:
+    """Build everything from a resolved config, train, and return the ``Run``."""
+    rng = streams(config["seed"])
+    dataset = load_data(config, rng)
+    model = build_model(config, dataset.X_train.shape[1], rng["init"])
+    check_fits(model, dataset)
+    train_config = config["train"]
+    start = time.perf_counter()
+    history = model.fit(
+        dataset.X_train,
+        dataset.y_train,
+        epochs=train_config["epochs"],
+        batch_size=train_config["batch_size"] or None,
+        validation_data=dataset.validation,
+        shuffle=train_config["shuffle"],
+        rng=rng["fit"],
+        callback=callback,
+    )
+    seconds = time.perf_counter() - start
+    run = Run(config, model, history, dataset, seconds)
+    run.metrics = {**evaluate_run(model, dataset), "epochs": len(history), "seconds": seconds}
+    return run

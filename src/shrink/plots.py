@@ -1,0 +1,154 @@
+"""Pictures of what a penalty did. Each function returns a matplotlib ``Figure``; nothing is
+shown or saved here (the CLI saves). Figures are built with ``matplotlib.figure.Figure``,
+which renders through Agg and never opens a window or touches pyplot's global state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+
+from .activations import Sigmoid, Tanh
+from .layers import Dense
+
+__all__ = ["accuracy_curves", "decision_boundaries", "loss_curves", "preactivations", "regression_fit",
+           "running_mean", "weight_histograms"]
+
+TRAIN, VALIDATION, REG = "#1f77b4", "#d62728", "#2ca02c"
+
+
+def running_mean(values, window: int | None = None) -> np.ndarray:
+    """Trailing mean over ``window`` points (default: 2% of the series), same length as input."""
+    values = np.asarray(values, dtype=np.float64)
+    window = window or max(1, len(values) // 50)
+    sums = np.cumsum(np.concatenate([[0.0], values]))
+    counts = np.minimum(np.arange(1, len(values) + 1), window)
+    return (sums[1:] - sums[np.arange(1, len(values) + 1) - counts]) / counts
+
+
+def loss_curves(history) -> Figure:
+    """Left: training vs validation loss. Right: data loss vs regularization loss (training)."""
+    h = history.history
+    epochs = np.asarray(history.epoch)
+    fig = Figure(figsize=(10, 3.8), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    left.plot(epochs, h["loss"], color=TRAIN, label="train loss (data + reg)")
+    if "val_loss" in h:
+        left.plot(epochs, h["val_loss"], color=VALIDATION, label="validation loss (data + reg)")
+    left.set(title="Train vs validation", xlabel="epoch", ylabel="loss")
+    left.legend()
+    right.plot(epochs, h["data_loss"], color=TRAIN, label="data loss")
+    right.plot(epochs, h["reg_loss"], color=REG, label="regularization loss")
+    if "val_data_loss" in h:
+        right.plot(epochs, h["val_data_loss"], color=VALIDATION, alpha=0.6, label="validation data loss")
+    right.set(title="Data loss vs regularization loss", xlabel="epoch", ylabel="loss")
+    right.legend()
+    return fig
+
+
+def accuracy_curves(history) -> Figure:
+    """Training vs validation accuracy per epoch (classification only)."""
+    h = history.history
+    fig = Figure(figsize=(6, 3.8), layout="constrained")
+    ax = fig.subplots()
+    ax.plot(history.epoch, h["accuracy"], color=TRAIN, label="train")
+    if "val_accuracy" in h:
+        ax.plot(history.epoch, h["val_accuracy"], color=VALIDATION, label="validation")
+    ax.set(title="Accuracy", xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02))
+    ax.legend()
+    return fig
+
+
+def weight_histograms(model) -> Figure:
+    """One histogram of weights per Dense layer, titled with its count of exact zeros."""
+    dense = [(i, layer) for i, layer in enumerate(model.layers) if isinstance(layer, Dense)]
+    fig = Figure(figsize=(4 * len(dense), 3.4), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(dense)))
+    for ax, (i, layer) in zip(axes, dense):
+        w = layer.weights.ravel()
+        zeros = int(np.count_nonzero(w == 0))
+        ax.hist(w, bins=60, color=TRAIN)
+        penalties = ", ".join(f"{k}={v:g}" for k, v in layer.get_config().items() if "_l" in k) or "no penalty"
+        ax.set(title=f"layers[{i}] {layer.n_inputs}→{layer.n_neurons} ({penalties})\n"
+                     f"{zeros}/{w.size} exactly zero, |w| max {np.abs(w).max():.3g}",
+               xlabel="weight", ylabel="count")
+        ax.title.set_fontsize(9)
+    return fig
+
+
+def decision_boundaries(models: list[tuple[str, object]], X: np.ndarray, y: np.ndarray, *, resolution: int = 200) -> Figure:
+    """Side-by-side class regions of 2-feature classifiers, with the points on top.
+
+    ``models`` is a list of (title, model); all share ``X`` (n, 2) and labels ``y`` (n,).
+    """
+    if X.shape[1] != 2:
+        raise ValueError(f"decision boundaries need 2 features, got {X.shape[1]}")
+    pad = 0.1 * (X.max(axis=0) - X.min(axis=0))
+    low, high = X.min(axis=0) - pad, X.max(axis=0) + pad
+    xs, ys = np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution)
+    grid = np.c_[np.repeat(xs[None, :], resolution, 0).ravel(), np.repeat(ys[:, None], resolution, 1).ravel()]
+    fig = Figure(figsize=(4.6 * len(models), 4.4), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(models)))
+    labels = np.asarray(y).astype(int).ravel()
+    n_classes = max(2, int(labels.max()) + 1)
+    # One discrete colour per class, shared by regions and points so they can be compared.
+    colours = ListedColormap(["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+                              "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"][:n_classes])
+    for ax, (title, model) in zip(axes, models):
+        probs = model.predict(grid)
+        # One sigmoid output is P(class 1); several softmax outputs vote by argmax.
+        region = (probs[:, 0] > 0.5).astype(int) if probs.shape[1] == 1 else probs.argmax(axis=1)
+        ax.contourf(xs, ys, region.reshape(resolution, resolution), alpha=0.25, cmap=colours,
+                    levels=np.arange(n_classes + 1) - 0.5)
+        ax.scatter(X[:, 0], X[:, 1], c=labels, s=4, cmap=colours, vmin=-0.5, vmax=n_classes - 0.5)
+        ax.set(title=title, xlim=(low[0], high[0]), ylim=(low[1], high[1]), xticks=[], yticks=[])
+    return fig
+
+
+def preactivations(model, X: np.ndarray) -> Figure | None:
+    """Histograms of z = x·W + b entering each tanh/sigmoid layer, over the activation's curve.
+
+    Seed 003's intuition: a large λ keeps z small, where tanh is nearly linear. None if the
+    model has no tanh/sigmoid hidden layer.
+    """
+    targets = [i for i, layer in enumerate(model.layers[:-1]) if isinstance(layer, (Tanh, Sigmoid)) and i > 0]
+    if not targets:
+        return None
+    fig = Figure(figsize=(4.6 * len(targets), 3.4), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(targets)))
+    values = np.asarray(X, dtype=model.dtype)
+    inputs = {}
+    for i, layer in enumerate(model.layers):
+        inputs[i] = values
+        values = layer.forward(values, training=False)
+    for ax, i in zip(axes, targets):
+        z = inputs[i].ravel()
+        ax.hist(z, bins=80, color=TRAIN, density=True, alpha=0.7, label="z")
+        span = max(4.0, float(np.abs(z).max()))
+        grid = np.linspace(-span, span, 200)
+        curve = np.tanh(grid) if isinstance(model.layers[i], Tanh) else 1 / (1 + np.exp(-grid))
+        twin = ax.twinx()
+        twin.plot(grid, curve, color=VALIDATION, label=type(model.layers[i]).__name__)
+        inside = np.mean(np.abs(z) < 1)
+        ax.set(title=f"inputs to layers[{i}] ({type(model.layers[i]).__name__}): {inside:.0%} within |z| < 1",
+               xlabel="z (pre-activation)", ylabel="density")
+        ax.title.set_fontsize(9)
+    return fig
+
+
+def regression_fit(model, X: np.ndarray, y: np.ndarray, X_val=None, y_val=None) -> Figure | None:
+    """Targets and predictions against the single input feature (1-feature regression only)."""
+    if X.shape[1] != 1:
+        return None
+    fig = Figure(figsize=(6, 3.8), layout="constrained")
+    ax = fig.subplots()
+    ax.scatter(X[:, 0], np.asarray(y).reshape(len(X), -1)[:, 0], s=4, color=TRAIN, alpha=0.5, label="train")
+    if X_val is not None:
+        ax.scatter(X_val[:, 0], np.asarray(y_val).reshape(len(X_val), -1)[:, 0], s=4, color=VALIDATION,
+                   alpha=0.5, label="validation")
+    grid = np.linspace(X.min(), X.max(), 400).reshape(-1, 1)
+    ax.plot(grid[:, 0], model.predict(grid)[:, 0], color="black", label="model")
+    ax.set(title="Fit", xlabel="x", ylabel="y")
+    ax.legend()
+    return fig

@@ -1,0 +1,154 @@
+"""A run directory: what ``shrink train`` leaves on disk, and how to read it back.
+
+    DIR/config.toml    the resolved config (overrides applied, defaults filled in)
+    DIR/model.npz      the trained model (``Model.load``)
+    DIR/history.csv    one row per epoch
+    DIR/metrics.json   final train/validation metrics
+    DIR/*.png          loss, accuracy, weights, decision boundary, pre-activations, fit
+    DIR/report.html    one self-contained page with all of it
+
+Every file is written atomically (temporary file, fsync, rename), so a crash never leaves a
+half-written file where a good one was.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import os
+import tomllib
+
+import numpy as np
+
+from . import plots, report
+from .config import ConfigError, resolve, to_toml
+from .experiment import Dataset, Run, evaluate_run, load_data, streams
+from .history import History
+from .model import Model
+from .persistence import atomic_write
+
+__all__ = ["figures", "read_history", "read_run", "report_html", "write_run"]
+
+
+def history_csv(history: History) -> str:
+    keys = list(history.history)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["epoch", *keys])
+    for i, epoch in enumerate(history.epoch):
+        writer.writerow([epoch, *(repr(float(history.history[k][i])) for k in keys)])
+    return buffer.getvalue()
+
+
+def read_history(path: str | os.PathLike) -> History:
+    history = History()
+    with open(path, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            epoch = int(row.pop("epoch"))
+            history.append(epoch, {k: float(v) for k, v in row.items()})
+    return history
+
+
+def figures(run: Run) -> dict[str, object]:
+    """The run's figures by file name (only those that apply to its task and shapes)."""
+    model, data, history = run.model, run.data, run.history
+    result = {"loss.png": plots.loss_curves(history)}
+    if "accuracy" in history.history:
+        result["accuracy.png"] = plots.accuracy_curves(history)
+    result["weights.png"] = plots.weight_histograms(model)
+    if model.loss.is_classifier and data.X_train.shape[1] == 2:
+        X = data.X_train if data.X_val is None else np.vstack([data.X_train, data.X_val])
+        y = data.y_train if data.y_val is None else np.concatenate([np.ravel(data.y_train), np.ravel(data.y_val)])
+        result["boundary.png"] = plots.decision_boundaries([(run.config["name"], model)], X, np.ravel(y))
+    pre = plots.preactivations(model, data.X_train)
+    if pre is not None:
+        result["preactivations.png"] = pre
+    if not model.loss.is_classifier:
+        fit = plots.regression_fit(model, data.X_train, data.y_train, data.X_val, data.y_val)
+        if fit is not None:
+            result["fit.png"] = fit
+    return result
+
+
+_CAPTIONS = {
+    "loss.png": "Loss per epoch: training vs validation, and data loss vs regularization loss.",
+    "accuracy.png": "Accuracy per epoch, training vs validation: their gap is the overfitting.",
+    "weights.png": "Weight distribution per Dense layer after training.",
+    "boundary.png": "Decision regions over the input plane, with training and validation points.",
+    "preactivations.png": "Pre-activations z entering each tanh/sigmoid layer: small z is the near-linear regime.",
+    "fit.png": "Predictions against the input.",
+}
+
+
+def metrics_rows(metrics: dict) -> list[dict]:
+    rows = []
+    for split in ("train", "validation"):
+        if split in metrics:
+            rows.append({"split": split, **metrics[split]})
+    return rows
+
+
+def report_html(run: Run, pngs: dict[str, bytes]) -> str:
+    config, metrics = run.config, run.metrics
+    summary = (f"<p>{metrics['epochs']} epochs in {metrics['seconds']:.1f} s. "
+               f"Exactly-zero weights: {metrics['zero_weights']:.1%}.</p>"
+               + report.table_html(metrics_rows(metrics)))
+    sections = [report.Section("Result", summary)]
+    sections.append(report.Section("Pictures", "", [(_CAPTIONS.get(name, name), png) for name, png in pngs.items()]))
+    sections.append(report.Section("Model", f"<pre>{html.escape(repr(run.model))}</pre>"))
+    sections.append(report.Section("Config (as run)", f"<pre>{html.escape(to_toml(config))}</pre>"))
+    return report.render(f"shrink run: {config['name']}", sections)
+
+
+def write_run(directory: str | os.PathLike, run: Run) -> list[str]:
+    """Write every file of ``run`` into ``directory`` (which must exist); return their names."""
+    directory = os.fspath(directory)
+    written = []
+
+    def put(name: str, data: bytes | str) -> None:
+        atomic_write(os.path.join(directory, name), data.encode("utf-8") if isinstance(data, str) else data)
+        written.append(name)
+
+    put("config.toml", to_toml(run.config))
+    run.model.save(os.path.join(directory, "model.npz"))
+    written.append("model.npz")
+    put("history.csv", history_csv(run.history))
+    put("metrics.json", json.dumps(run.metrics, indent=2) + "\n")
+    pngs = {name: report.figure_png(figure) for name, figure in figures(run).items()}
+    for name, png in pngs.items():
+        put(name, png)
+    put("report.html", report_html(run, pngs))
+    return written
+
+
+def read_run(directory: str | os.PathLike) -> tuple[dict, Model]:
+    """The resolved config and the model of a run directory."""
+    directory = os.fspath(directory)
+    if not os.path.isdir(directory):
+        raise ConfigError("", f"{directory!r} is not a run directory (no such directory)")
+    config_path = os.path.join(directory, "config.toml")
+    try:
+        with open(config_path, "rb") as handle:
+            config = resolve(tomllib.load(handle))
+    except FileNotFoundError:
+        raise ConfigError("", f"{directory!r} is not a run directory (no config.toml)") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError("", f"{config_path!r} is not valid TOML: {error}") from None
+    return config, Model.load(os.path.join(directory, "model.npz"))
+
+
+def rebuild_run(directory: str | os.PathLike) -> Run:
+    """A ``Run`` from a run directory, its data regenerated from the config's seed."""
+    config, model = read_run(directory)
+    data: Dataset = load_data(config, streams(config["seed"]))
+    history = read_history(os.path.join(os.fspath(directory), "history.csv"))
+    metrics_path = os.path.join(os.fspath(directory), "metrics.json")
+    seconds = 0.0
+    if os.path.exists(metrics_path):
+        with open(metrics_path, encoding="utf-8") as handle:
+            seconds = float(json.load(handle).get("seconds", 0.0))
+    run = Run(config, model, history, data, seconds)
+    run.metrics = {**evaluate_run(model, data), "epochs": len(history), "seconds": seconds}
+    return run

@@ -1,0 +1,210 @@
+"""The `shrink` command, called through its entry point (and once as a real subprocess)."""
+
+import base64
+import csv
+import json
+import re
+import subprocess
+import sys
+import tomllib
+
+import numpy as np
+import pytest
+
+from shrink import L2, Model
+from shrink.cli import main
+
+FAST = ["--set", "train.epochs=5", "--quiet"]
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_train_writes_a_complete_run_directory(capsys, tmp_path):
+    code, out, err = run(capsys, "train", "preset:seed-spiral", "--out", "r", "--set", "data.samples=100", *FAST)
+    assert code == 0, err
+    files = {p.name for p in (tmp_path / "r").iterdir()}
+    assert {"config.toml", "model.npz", "history.csv", "metrics.json", "report.html",
+            "loss.png", "accuracy.png", "weights.png", "boundary.png"} <= files
+    assert "run written to r/" in out and "validation" in out
+    with open(tmp_path / "r" / "history.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 5 and {"epoch", "loss", "data_loss", "reg_loss", "accuracy", "val_accuracy"} <= set(rows[0])
+    metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert set(metrics) >= {"train", "validation", "zero_weights", "epochs", "seconds"}
+    model = Model.load(tmp_path / "r" / "model.npz")
+    assert model.evaluate(np.zeros((1, 2)), [0])["reg_loss"] >= 0
+
+
+def test_report_embeds_every_image(capsys, tmp_path):
+    run(capsys, "train", "preset:seed-spiral", "--out", "r", "--set", "data.samples=50", *FAST)
+    html = (tmp_path / "r" / "report.html").read_text()
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    pngs = sorted(p for p in (tmp_path / "r").iterdir() if p.suffix == ".png")
+    assert len(images) == len(pngs) >= 4
+    assert all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
+    assert 'src="http' not in html and "<link" not in html  # self-contained
+
+
+def test_set_overrides_reach_the_model_and_the_resolved_config(capsys, tmp_path):
+    code, _, err = run(capsys, "train", "preset:seed-spiral", "--out", "r", "--set", "data.samples=50",
+                       "--set", "layers.0.weight_l2=1e-3", "--set", "optimizer.learning_rate=0.1",
+                       "--set", "layers.2.weight_l1=2e-4", *FAST)
+    assert code == 0, err
+    model = Model.load(tmp_path / "r" / "model.npz")
+    assert model.layers[0].weight_l2 == 1e-3 and model.layers[2].weight_l1 == 2e-4
+    assert model.optimizer.learning_rate == 0.1
+    config = tomllib.loads((tmp_path / "r" / "config.toml").read_text())
+    assert config["layers"][0]["weight_l2"] == 1e-3 and config["train"]["epochs"] == 5
+    assert config["optimizer"]["momentum"] == 0.5 and config["data"]["noise"] == 0.2  # defaults filled in
+
+
+def test_runs_are_never_overwritten(capsys, tmp_path):
+    for _ in range(2):
+        assert run(capsys, "train", "preset:logistic-l2", *FAST)[0] == 0
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["logistic-l2", "logistic-l2-2"]
+    code, _, err = run(capsys, "train", "preset:logistic-l2", "--out", "runs/logistic-l2", *FAST)
+    assert code == 2 and "already holds files" in err and "--overwrite" in err
+    assert run(capsys, "train", "preset:logistic-l2", "--out", "runs/logistic-l2", "--overwrite", *FAST)[0] == 0
+
+
+def test_same_config_and_seed_give_identical_runs(capsys, tmp_path):
+    for out in ("a", "b"):
+        run(capsys, "train", "preset:nnfs-ch14", "--out", out, "--set", "train.epochs=20", "--quiet")
+    assert (tmp_path / "a" / "history.csv").read_text() == (tmp_path / "b" / "history.csv").read_text()
+    a, b = Model.load(tmp_path / "a" / "model.npz"), Model.load(tmp_path / "b" / "model.npz")
+    for (_, x, _), (_, y, _) in zip(a.parameters(), b.parameters()):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_presets_lists_the_shipped_configs(capsys):
+    code, out, _ = run(capsys, "presets")
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == sorted(
+        ["seed-spiral", "nnfs-ch14", "logistic-l2", "sine-regression", "digits-small"])
+
+
+@pytest.mark.parametrize("preset", ["sine-regression", "digits-small", "logistic-l2"])
+def test_other_presets_train(capsys, tmp_path, preset):
+    code, out, err = run(capsys, "train", f"preset:{preset}", "--out", "r", *FAST)
+    assert code == 0, err
+    if preset == "sine-regression":
+        assert (tmp_path / "r" / "fit.png").exists() and "accuracy" not in out
+
+
+def test_tanh_hidden_layers_get_a_preactivation_plot(capsys, tmp_path):
+    code, _, err = run(capsys, "train", "preset:seed-spiral", "--out", "r", "--set", "layers.1.type=tanh",
+                       "--set", "data.samples=50", *FAST)
+    assert code == 0, err
+    assert (tmp_path / "r" / "preactivations.png").exists()
+
+
+def test_evaluate_predict_and_report(capsys, tmp_path):
+    run(capsys, "train", "preset:logistic-l2", "--out", "r", *FAST)
+    code, out, _ = run(capsys, "evaluate", "r", "--json")
+    assert code == 0
+    metrics = json.loads(out)
+    saved = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert metrics["validation"] == pytest.approx(saved["validation"])  # the run's own split, rebuilt
+    (tmp_path / "x.csv").write_text("a,b\n0.0,0.5\n1.0,0.5\n")
+    code, out, _ = run(capsys, "predict", "r", "x.csv")
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "label,p_1" and len(lines) == 3
+    model = Model.load(tmp_path / "r" / "model.npz")
+    assert float(lines[2].split(",")[1]) == pytest.approx(float(model.predict([[1.0, 0.5]])[0, 0]), rel=1e-6)
+    (tmp_path / "r" / "report.html").unlink()
+    assert run(capsys, "report", "r")[0] == 0 and (tmp_path / "r" / "report.html").exists()
+
+
+def test_evaluate_on_other_data(capsys, tmp_path):
+    run(capsys, "train", "preset:logistic-l2", "--out", "r", *FAST)
+    np.savez(tmp_path / "d.npz", X=np.zeros((4, 2)), y=np.array([0, 1, 0, 1]))
+    code, out, err = run(capsys, "evaluate", "r", "--data", "npz:d.npz")
+    assert code == 0, err
+    assert out.startswith("npz:d.npz: loss=")
+
+
+def test_gradcheck_passes_on_a_preset_and_fails_on_a_broken_gradient(capsys, monkeypatch):
+    code, out, _ = run(capsys, "gradcheck", "preset:seed-spiral", "--samples", "32", "--entries", "20")
+    assert code == 0 and "max relative error" in out and "(ok" in out
+    monkeypatch.setattr(L2, "grad", lambda self, w: self.coef * w)  # a ½ too many
+    code, out, _ = run(capsys, "gradcheck", "preset:seed-spiral", "--samples", "32", "--entries", "20",
+                       "--set", "layers.0.weight_l2=0.5")
+    assert code == 1 and "FAILED" in out
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["train", "preset:seed-spiral", "--set", "layers.0.type=dense2"], "did you mean 'dense'"),
+        (["train", "preset:seed-spiral", "--set", "layers.0.units=0"], "layers.0.units: must be >= 1"),
+        (["train", "preset:seed-spiral", "--set", "layers.0.weight_l2=-1e-3"], "layers.0.weight_l2: must be >= 0"),
+        (["train", "preset:seed-spiral", "--set", "optimizer.momentm=0.5"], "did you mean 'momentum'"),
+        (["train", "preset:seed-spiral", "--set", "optimizer.learning_rate=0"], "optimizer.learning_rate: must be > 0"),
+        (["train", "preset:seed-spiral", "--set", "trian.epochs=3"], "did you mean 'train'"),
+        (["train", "missing.toml"], "cannot read config 'missing.toml'"),
+        (["train", "preset:nope"], "unknown preset"),
+        (["train", "preset:seed-spiral", "--set", "layers.2.units=2"], "label 2 in y is out of range"),
+        (["train", "preset:seed-spiral", "--set", "data.source=csv:missing.csv"], "cannot read 'missing.csv'"),
+        (["train", "preset:digits-small", "--set", "data.train_size=5000"], "data.train_size: is 5000"),
+        (["evaluate", "nowhere"], "is not a run directory"),
+        (["train"], "required: CONFIG"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_user_mistakes_are_one_line_and_exit_2(capsys, argv, message):
+    code, out, err = run(capsys, *argv, *(["--quiet"] if argv[0] == "train" and len(argv) > 1 else []))
+    assert code == 2
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_help_and_version_exit_0(capsys):
+    assert main(["--help"]) == 0 and "train" in capsys.readouterr().out
+    assert main(["--version"]) == 0 and capsys.readouterr().out.startswith("shrink ")
+
+
+def test_unwritable_output_directory(capsys, tmp_path):
+    (tmp_path / "taken").write_text("a file where a directory would go")
+    code, _, err = run(capsys, "train", "preset:logistic-l2", "--out", "taken/sub", *FAST)
+    assert code == 2 and "cannot create output directory 'taken/sub'" in err
+    code, _, err = run(capsys, "train", "preset:logistic-l2", "--out", "taken", *FAST)
+    assert code == 2 and "exists and is not a directory" in err
+
+
+def test_divergence_exits_1_with_the_message(capsys):
+    code, _, err = run(capsys, "train", "preset:sine-regression", "--set", "optimizer.type=sgd",
+                       "--set", "optimizer.learning_rate=1e6", "--set", "data.scale=100", *FAST)
+    assert code == 1 and "diverged" in err and "smaller learning rate" in err
+
+
+@pytest.mark.slow
+def test_demo_quick_prints_the_table_and_writes_one_report(capsys, tmp_path):
+    code, out, err = run(capsys, "demo", "--quick", "--quiet", "--out", "demo")
+    assert code == 0, err
+    header = out.splitlines()[1]
+    for column in ("train acc", "val acc", "gap", "data loss", "reg loss", "zero weights"):
+        assert column in header
+    assert [line.split()[0] for line in out.splitlines()[2:5]] == ["none", "L2", "L1"]
+    html = (tmp_path / "demo" / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == 3 and "no penalty" in html
+    for variant in ("none", "l2", "l1"):
+        assert (tmp_path / "demo" / variant / "model.npz").exists()
+
+
+def test_python_dash_m_and_no_traceback_in_a_real_process(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "shrink", "train", "preset:seed-spiral", "--set", "layers.0.type=x"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("shrink: error: layers.0.type")
+    result = subprocess.run([sys.executable, "-m", "shrink", "train", "preset:logistic-l2", "--set", "train.epochs=3"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == ""  # no progress bar when stderr is not a terminal

@@ -1,0 +1,101 @@
+import pytest
+
+from shrink.config import ConfigError, apply_overrides, load_config, presets, resolve, to_toml
+
+MINIMAL = {
+    "data": {"source": "spiral"},
+    "layers": [{"type": "dense", "units": 3}, {"type": "softmax"}],
+    "loss": {"type": "categorical_crossentropy"},
+}
+
+
+def test_every_preset_resolves_and_the_pinned_ones_exist():
+    names = presets()
+    assert {"seed-spiral", "nnfs-ch14", "logistic-l2", "sine-regression", "digits-small"} <= set(names)
+    for name in names:
+        assert resolve(load_config(f"preset:{name}"))["name"] == name
+
+
+def test_resolve_fills_every_default():
+    config = resolve(MINIMAL)
+    assert config["name"] == "run" and config["seed"] == 0
+    assert config["data"] == {"source": "spiral", "samples": 100, "classes": 3, "noise": 0.2, "validation": 0.2,
+                              "target": -1, "scale": 1.0, "train_size": 0}
+    assert config["layers"][0] == {"type": "dense", "units": 3, "weight_l1": 0.0, "weight_l2": 0.0,
+                                   "bias_l1": 0.0, "bias_l2": 0.0, "init": "seed"}
+    assert config["optimizer"] == {"type": "sgd", "learning_rate": 1.0, "decay": 0.0, "momentum": 0.0}
+    assert config["train"] == {"epochs": 1, "batch_size": 0, "shuffle": True, "dtype": "float32"}
+
+
+def test_resolved_config_round_trips_through_toml():
+    import tomllib
+
+    config = resolve(load_config("preset:seed-spiral"))
+    assert resolve(tomllib.loads(to_toml(config))) == config
+
+
+def test_overrides_use_dotted_paths_and_toml_values():
+    raw = load_config("preset:seed-spiral")
+    out = apply_overrides(raw, ["optimizer.learning_rate=0.1", "layers.0.weight_l2=1e-3", "optimizer.type=adam",
+                                "train.shuffle=false", "name=other"])
+    assert out["optimizer"]["learning_rate"] == 0.1 and out["optimizer"]["type"] == "adam"
+    assert out["layers"][0]["weight_l2"] == 1e-3 and out["train"]["shuffle"] is False and out["name"] == "other"
+    assert raw["optimizer"]["learning_rate"] == 1.0  # the input is left alone
+
+
+@pytest.mark.parametrize(
+    "assignment,match",
+    [
+        ("novalue", "--set expects KEY=VALUE"),
+        ("layers.7.units=3", r"layers\.7: no such entry; there are 4"),
+        ("name.first=3", "name: is a value"),
+    ],
+)
+def test_bad_overrides(assignment, match):
+    with pytest.raises(ConfigError, match=match):
+        apply_overrides(load_config("preset:seed-spiral"), [assignment])
+
+
+@pytest.mark.parametrize(
+    "change,match",
+    [
+        ({"layers": [{"type": "dens", "units": 3}]}, r"layers\.0\.type: unknown value 'dens'; did you mean 'dense'\?"),
+        ({"layers": [{"type": "dense"}]}, r"layers\.0\.units: is required"),
+        ({"layers": [{"type": "dense", "units": 3, "weight_l2": -1}]}, r"layers\.0\.weight_l2: must be >= 0"),
+        ({"layers": [{"type": "dense", "units": 3, "wieght_l2": 1}]}, r"did you mean 'weight_l2'"),
+        ({"layers": [{"type": "dropout"}]}, r"layers\.0\.rate: is required"),
+        ({"layers": [{"type": "dropout", "rate": 1.0}]}, r"layers\.0\.rate: must be < 1"),
+        ({"layers": []}, "at least one"),
+        ({"optimizer": {"type": "sgd", "momentun": 0.5}}, r"optimizer\.momentun: unknown key; did you mean 'momentum'"),
+        ({"optimizer": {"type": "adam", "momentum": 0.5}}, r"optimizer\.momentum: unknown key"),
+        ({"optimizer": {"type": "sgd", "learning_rate": 0}}, r"optimizer\.learning_rate: must be > 0"),
+        ({"optimizer": {"type": "nadam"}}, r"optimizer\.type: unknown value 'nadam'; did you mean 'adam'"),
+        ({"loss": {"type": "crossentropy"}}, r"loss\.type: unknown value"),
+        ({"loss": {}}, r"loss\.type: is required"),
+        ({"data": {"source": "spirals"}}, r"data\.source: unknown source 'spirals'; did you mean 'spiral'"),
+        ({"data": {}}, r"data\.source: is required"),
+        ({"data": {"source": "sklearn:mnist"}}, r"data\.source: unknown value 'mnist'"),
+        ({"data": {"source": "spiral", "validation": -0.1}}, r"data\.validation: must be >= 0"),
+        ({"data": {"source": "sine", "classes": 3}}, r"data\.classes: does not apply to sine"),
+        ({"train": {"epochs": 0}}, r"train\.epochs: must be >= 1"),
+        ({"train": {"epochs": "ten"}}, r"train\.epochs: must be an integer, got 'ten'"),
+        ({"train": {"dtype": "float16"}}, r"train\.dtype: unknown value 'float16'"),
+        ({"trian": {}}, r"trian: unknown key; did you mean 'train'"),
+        ({"seed": -1}, r"seed: must be >= 0"),
+        ({"name": "a/b"}, r"name: must be a non-empty string without slashes"),
+    ],
+)
+def test_bad_configs_name_the_key_and_what_is_allowed(change, match):
+    with pytest.raises(ConfigError, match=match):
+        resolve({**MINIMAL, **change})
+
+
+def test_unknown_preset_and_unreadable_files(tmp_path):
+    with pytest.raises(ConfigError, match="unknown preset 'seed-spirl'; did you mean 'seed-spiral'"):
+        load_config("preset:seed-spirl")
+    with pytest.raises(ConfigError, match="cannot read config"):
+        load_config(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[data\nsource = 1")
+    with pytest.raises(ConfigError, match="is not valid TOML"):
+        load_config(bad)
