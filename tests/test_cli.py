@@ -190,13 +190,17 @@ def test_divergence_exits_1_with_the_message(capsys):
 def test_demo_quick_prints_the_table_and_writes_one_report(capsys, tmp_path):
     code, out, err = run(capsys, "demo", "--quick", "--quiet", "--out", "demo")
     assert code == 0, err
-    header = out.splitlines()[1]
+    lines = out.splitlines()
+    header = lines[2]
     for column in ("train acc", "val acc", "gap", "data loss", "reg loss", "zero weights"):
         assert column in header
-    assert [line.split()[0] for line in out.splitlines()[2:5]] == ["none", "L2", "L1"]
+    rows = {line.split()[0]: line.split() for line in lines[3:7]}
+    assert list(rows) == ["none", "L2", "L1", "L1-prox"]
+    zero_share = {name: float(row[-1].rstrip("%")) for name, row in rows.items()}
+    assert zero_share["L1"] == 0.0 < zero_share["L1-prox"]  # only the proximal step makes exact zeros
     html = (tmp_path / "demo" / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 3 and "no penalty" in html
-    for variant in ("none", "l2", "l1"):
+    for variant in ("none", "l2", "l1", "l1-prox"):
         assert (tmp_path / "demo" / variant / "model.npz").exists()
 
 

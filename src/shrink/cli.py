@@ -105,11 +105,13 @@ def cmd_demo(args) -> int:
     configs = demo_configs(quick=args.quick)
     out = _new_directory(args.out, "demo", args.overwrite)
     runs = []
-    for (name, _), config in zip(VARIANTS, configs):
+    for (name, *_), config in zip(VARIANTS, configs):
         bar, callback = _progress(config["train"]["epochs"], args.quiet, f"penalty: {name}")
         with bar:
             runs.append(train(config, callback=callback))
-        write_run(os.path.join(out, name.lower()) if _mkdir(os.path.join(out, name.lower())) else out, runs[-1])
+        variant_dir = os.path.join(out, name.lower())
+        os.makedirs(variant_dir, exist_ok=True)
+        write_run(variant_dir, runs[-1])
     rows = comparison_rows(runs)
     html, pngs = demo_report(runs)
     for file, png in pngs.items():
@@ -117,6 +119,7 @@ def cmd_demo(args) -> int:
     atomic_write(os.path.join(out, "report.html"), html.encode("utf-8"))
     epochs = runs[0].metrics["epochs"]
     print(f"seed-000 spiral, 2-128-3 ReLU, SGD(lr=1.0, momentum=0.5), {epochs} full-batch epochs, same initial weights")
+    print(f"penalties on layers[0]: L2 = 5e-4; L1 = 5e-4 by subgradient (L1) and by proximal step (L1-prox)")
     headers = list(rows[0])
     widths = [max(len(h), 7) for h in headers]
     print("  ".join(f"{h:>{w}s}" for h, w in zip(headers, widths)))
@@ -132,13 +135,8 @@ def cmd_demo(args) -> int:
                 cells.append(f"{value:>{w}s}")
         print("  ".join(cells))
     print(verdict(rows))
-    print(f"report: {os.path.join(out, 'report.html')} (runs in {', '.join(n.lower() for n, _ in VARIANTS)}/)")
+    print(f"report: {os.path.join(out, 'report.html')} (runs in {', '.join(n.lower() for n, *_ in VARIANTS)}/)")
     return 0
-
-
-def _mkdir(path: str) -> bool:
-    os.makedirs(path, exist_ok=True)
-    return True
 
 
 def cmd_presets(args) -> int:
@@ -241,6 +239,79 @@ def cmd_gradcheck(args) -> int:
     return 0 if worst <= args.tolerance else EXIT_FAILED
 
 
+def cmd_convert(args) -> int:
+    from .conventions import CONVERSIONS
+
+    function, names, description = CONVERSIONS[args.source]
+    kwargs = {}
+    for assignment in args.values:
+        key, sep, text = assignment.partition("=")
+        if not sep:
+            raise ValueError(f"expected KEY=VALUE, got {assignment!r}; {args.source} takes {', '.join(names)}")
+        if key not in names:
+            from .config import _suggest
+
+            raise ValueError(f"{args.source} takes {', '.join(names)}, not {key!r}{_suggest(key, names)}")
+        kwargs[key] = _number_or_word(text)
+    try:
+        result = function(**kwargs)
+    except TypeError as error:  # a missing required argument
+        raise ValueError(f"{args.source} needs {', '.join(names)}: {error}") from None
+    given = ", ".join(f"{k}={v}" for k, v in kwargs.items())
+    print(f"{description}: {given}")
+    for key, value in result.items():
+        if value:
+            print(f"  {key} = {value:.6g}")
+    if not any(result.values()):
+        print("  no penalty (all coefficients 0)")
+    return 0
+
+
+def _number_or_word(text: str):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def cmd_prune(args) -> int:
+    from .model import Model
+    from .persistence import model_bytes
+    from .runs import read_run
+    from .sparsity import prune
+
+    config, model = read_run(args.run_dir)
+    pruned = prune(model, tol=args.tol) if args.tol > 0 else model
+    out = args.out or os.path.join(args.run_dir, "model-sparse.npz")
+    dense_size = len(model_bytes(model))
+    pruned.save(out, sparse=True)
+    sparse_size = os.path.getsize(out)
+    reloaded = Model.load(out)
+    probe = np.random.default_rng(0).normal(size=(256, model.n_features))
+    same = np.array_equal(reloaded.predict(probe), pruned.predict(probe))
+    zero = sum(int(np.count_nonzero(v == 0)) for _, v, _ in pruned.parameters())
+    total = sum(v.size for _, v, _ in pruned.parameters())
+    print(f"{zero}/{total} parameters exactly zero ({zero / total:.1%})"
+          + (f" after pruning |w| <= {args.tol:g}" if args.tol > 0 else ""))
+    print(f"dense model {dense_size} bytes -> sparse model {sparse_size} bytes "
+          f"({1 - sparse_size / dense_size:.1%} saved), written to {out}")
+    print("predictions of the sparse file equal the " + ("pruned" if args.tol > 0 else "dense") + " model's: "
+          + ("yes" if same else "NO"))
+    return 0 if same else EXIT_FAILED
+
+
+def cmd_geometry(args) -> int:
+    from .persistence import atomic_write
+    from .plots import penalty_geometry
+    from .report import figure_png
+
+    atomic_write(args.out, figure_png(penalty_geometry(radius=args.radius)))
+    print(f"L1 diamond vs L2 disc written to {args.out}")
+    return 0
+
+
 # ---------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="shrink", description="Train L1/L2-regularized networks and see what the penalty did.")
@@ -288,6 +359,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--entries", type=_positive_int, default=100, help="entries checked per parameter array (default 100)")
     p.add_argument("--tolerance", type=float, default=1e-5, help="largest acceptable relative error (default 1e-5)")
     p.set_defaults(func=cmd_gradcheck)
+
+    from .conventions import CONVERSIONS
+
+    p = commands.add_parser("convert", help="convert another library's penalty knob to weight_l1/weight_l2",
+                            description="Convert another library's regularization knob into shrink's convention.",
+                            epilog="sources: " + "; ".join(f"{k} ({', '.join(v[1])})" for k, v in CONVERSIONS.items()))
+    p.add_argument("source", choices=list(CONVERSIONS), metavar="SOURCE", help=", ".join(CONVERSIONS))
+    p.add_argument("values", nargs="*", metavar="KEY=VALUE", help="e.g. C=1.0 n=400")
+    p.set_defaults(func=cmd_convert)
+
+    p = commands.add_parser("prune", help="save a run's model in sparse form and report the bytes saved")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--tol", type=float, default=0.0, help="also zero weights with |w| <= TOL (changes predictions)")
+    p.add_argument("--out", metavar="FILE", help="default: RUN_DIR/model-sparse.npz")
+    p.set_defaults(func=cmd_prune)
+
+    p = commands.add_parser("geometry", help="draw the L1 diamond and L2 disc meeting a loss's contours")
+    p.add_argument("--out", metavar="FILE", default="geometry.png")
+    p.add_argument("--radius", type=float, default=1.0, help="the constraint's radius t")
+    p.set_defaults(func=cmd_geometry)
     return parser
 
 

@@ -17,7 +17,7 @@ from .config import LAYER_TYPES, LOSS_TYPES, OPTIMIZER_TYPES, ConfigError
 from .history import History
 from .layers import Dense
 from .model import Model
-from .sparsity import zero_fraction
+from .sparsity import sparsity_report, zero_fraction
 
 __all__ = ["Dataset", "Run", "build_model", "load_data", "streams", "train"]
 
@@ -135,6 +135,7 @@ def evaluate_run(model: Model, dataset: Dataset) -> dict:
     if dataset.validation is not None:
         metrics["validation"] = model.evaluate(*dataset.validation)
     metrics["zero_weights"] = zero_fraction(model)
+    metrics["sparsity"] = sparsity_report(model)
     return metrics
 
 
@@ -155,6 +156,7 @@ def train(config: dict, *, callback=None) -> Run:
         shuffle=train_config["shuffle"],
         rng=rng["fit"],
         callback=callback,
+        track_sparsity=True,
     )
     seconds = time.perf_counter() - start
     run = Run(config, model, history, dataset, seconds)

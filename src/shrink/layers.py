@@ -26,6 +26,11 @@ class Layer:
     """Base class. ``params`` names the trainable arrays; their gradients are ``"d" + name``."""
 
     params: tuple[str, ...] = ()
+    #: Parameters that decoupled weight decay shrinks (weights, never biases).
+    decayed: tuple[str, ...] = ()
+    #: Penalty kinds an optimizer applies by prox after its step; the gradient leaves them out.
+    #: ``Model.fit`` sets this from its optimizer for the duration of training.
+    prox_penalties: tuple[type, ...] = ()
 
     def __init__(self):
         self._cache = BufferCache()
@@ -96,6 +101,7 @@ class Dense(Layer):
     """
 
     params = ("weights", "biases")
+    decayed = ("weights",)
 
     weight_l1 = _coefficient("weights", 0, "weight_l1", "L1 coefficient on the weights.")
     weight_l2 = _coefficient("weights", 1, "weight_l2", "L2 coefficient on the weights.")
@@ -146,7 +152,7 @@ class Dense(Layer):
         """Gradients from ∂J/∂outputs (n, n_neurons).
 
         Leaves ``dweights = inputsᵀ·dvalues + Σ∂Ω/∂W`` and ``dbiases = Σ_rows dvalues + Σ∂Ω/∂b``
-        and returns ``dinputs = dvalues·Wᵀ`` (n, n_inputs), or None when ``need_dinputs`` is
+        (penalties of a kind in ``prox_penalties`` excepted: the optimizer applies those) and returns ``dinputs = dvalues·Wᵀ`` (n, n_inputs), or None when ``need_dinputs`` is
         False (the first layer: nobody needs ∂J/∂X, and it is a whole matrix product).
         """
         dtype = self.weights.dtype
@@ -156,9 +162,11 @@ class Dense(Layer):
         ones = cache.ones((1, dvalues.shape[0]), dtype)
         self.dbiases = np.matmul(ones, dvalues, out=cache.empty("dbiases", self.biases.shape, dtype))
         for penalty in self.penalties_of("weights"):
-            penalty.add_grad(self.weights, self.dweights)
+            if not isinstance(penalty, self.prox_penalties):
+                penalty.add_grad(self.weights, self.dweights)
         for penalty in self.penalties_of("biases"):
-            penalty.add_grad(self.biases, self.dbiases)  # biases, not weights (the seed's bug)
+            if not isinstance(penalty, self.prox_penalties):
+                penalty.add_grad(self.biases, self.dbiases)  # biases, not weights (the seed's bug)
         if not need_dinputs:
             self.dinputs = None
             return None

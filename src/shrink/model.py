@@ -18,7 +18,8 @@ from .errors import DivergenceError
 from .history import History
 from .layers import Dense, Dropout, Layer
 from .losses import Loss
-from .optimizers import Optimizer
+from .optimizers import Optimizer, Parameter
+from .sparsity import zero_fraction
 from .validation import check_array, check_consistent_length, check_int, check_rng
 
 __all__ = ["Model"]
@@ -80,6 +81,15 @@ class Model:
         """``(name, value, grad)`` for every trainable array, named ``"{layer index}.{param}"``."""
         return [
             (f"{i}.{name}", getattr(layer, name), getattr(layer, "d" + name))
+            for i, layer in enumerate(self.layers)
+            for name in layer.params
+        ]
+
+    def _update_parameters(self) -> list[Parameter]:
+        """What the optimizer needs of each array: value, gradient, penalties, decay or not."""
+        return [
+            Parameter(f"{i}.{name}", getattr(layer, name), getattr(layer, "d" + name),
+                      layer.penalties_of(name), name in layer.decayed)
             for i, layer in enumerate(self.layers)
             for name in layer.params
         ]
@@ -163,6 +173,7 @@ class Model:
         rng=None,
         print_every: int = 0,
         callback=None,
+        track_sparsity: bool = False,
     ) -> History:
         """Train and return the per-epoch ``History``.
 
@@ -185,6 +196,8 @@ class Model:
             Print a line in the seed's format every ``print_every`` epochs (0: silent).
         callback : callable, optional
             Called as ``callback(epoch, logs)`` after every epoch (progress bars, live plots).
+        track_sparsity : bool
+            Also record ``zero_weights``, the fraction of weights exactly zero after each epoch.
 
         Training metrics of an epoch are averages over its batches, each measured before its
         update (the seed's convention); validation metrics are measured after the epoch.
@@ -212,21 +225,35 @@ class Model:
         size = len(X) if batch_size is None else min(batch_size, len(X))
         order = np.arange(len(X))
         history = History()
+        # The optimizer applies some penalties itself (proximal L1): gradients must omit them.
+        for layer in self.layers:
+            layer.prox_penalties = self.optimizer.prox_penalties
         # Overflow on the way to a non-finite loss is reported as one DivergenceError,
         # not as a stream of RuntimeWarnings first.
-        with np.errstate(over="ignore", invalid="ignore"):
-            for epoch in range(epochs):
-                if shuffle and size < len(X):
-                    rng.shuffle(order)
-                logs = self._train_epoch(epoch, X, y, size, order if shuffle else None)
-                if validation is not None:
-                    logs.update({f"val_{k}": v for k, v in self._evaluate(*validation).items() if k != "reg_loss"})
-                history.append(epoch, logs)
-                if print_every and epoch % print_every == 0:
-                    print(_format_epoch(epoch, logs), flush=True)
-                if callback is not None:
-                    callback(epoch, logs)
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                self._fit_loop(X, y, epochs, size, order, shuffle, rng, validation, history,
+                               print_every, callback, track_sparsity)
+        finally:
+            for layer in self.layers:
+                layer.prox_penalties = ()
         return history
+
+    def _fit_loop(self, X, y, epochs, size, order, shuffle, rng, validation, history, print_every, callback,
+                  track_sparsity) -> None:
+        for epoch in range(epochs):
+            if shuffle and size < len(X):
+                rng.shuffle(order)
+            logs = self._train_epoch(epoch, X, y, size, order if shuffle else None)
+            if track_sparsity:
+                logs["zero_weights"] = zero_fraction(self)
+            if validation is not None:
+                logs.update({f"val_{k}": v for k, v in self._evaluate(*validation).items() if k != "reg_loss"})
+            history.append(epoch, logs)
+            if print_every and epoch % print_every == 0:
+                print(_format_epoch(epoch, logs), flush=True)
+            if callback is not None:
+                callback(epoch, logs)
 
     def _train_epoch(self, epoch: int, X, y, size: int, order: np.ndarray | None) -> dict[str, float]:
         """One pass over the data in batches of ``size`` (in ``order`` if given); its metrics."""
@@ -258,7 +285,7 @@ class Model:
                 accuracy_sum += weight * self.loss.accuracy(outputs, yb)
             self._backward(outputs, yb)
             lr = self.optimizer.current_learning_rate
-            self.optimizer.step(self.parameters())
+            self.optimizer.step(self._update_parameters())
         logs = {"loss": data_sum + reg_sum, "data_loss": data_sum, "reg_loss": reg_sum, "lr": lr}
         if classifier:
             logs["accuracy"] = accuracy_sum
@@ -313,15 +340,16 @@ class Model:
             config["dtype"] = str(dtype)
         return rebuild(config, {k: v for k, v, _ in self.parameters()})
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike, *, sparse: bool = False) -> None:
         """Write the model to ``path`` (an .npz archive plus JSON metadata; no pickle).
 
         The file is written beside its destination and renamed into place, so an existing
-        model is never left half-overwritten.
+        model is never left half-overwritten. ``sparse=True`` stores mostly-zero weight
+        matrices in CSR form (compressed); ``load`` reads both kinds back to the same model.
         """
         from .persistence import save_model
 
-        save_model(self, path)
+        save_model(self, path, sparse=sparse)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Model:

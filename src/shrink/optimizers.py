@@ -1,24 +1,64 @@
 """Optimizers: SGD (with momentum), Adagrad, RMSprop and Adam, as in the nnfs book.
 
-An optimizer sees the model's parameters as ``(name, value, grad)`` triples, where ``grad``
-is ∂J/∂value of the whole objective (data loss + penalties), and updates ``value`` in place.
-Its per-parameter state (velocities, moment estimates) lives here, keyed by name — never on
-the layers.
+An optimizer sees the model's parameters as ``Parameter(name, value, grad, penalties, decay)``
+records (or plain ``(name, value, grad)`` triples) and updates ``value`` in place. Its
+per-parameter state (velocities, moment estimates) lives here, keyed by name — never on the
+layers. One update is a fixed sequence of small steps, and where each sits is what gives it
+its meaning::
+
+    1. w ← w − lr·wd·w                 decoupled weight decay (weights only; ``weight_decay``)
+    2. w ← w − t ⊙ direction(g)        the optimizer's own step; t is its per-coordinate size
+    3. w ← prox_{t·λ₁}(w)              L1 by soft-thresholding, when ``l1_method="proximal"``
 
 Every optimizer decays its learning rate per update (``iterations`` counts updates)::
 
     lr_t = learning_rate / (1 + decay · t)
+
+**L1 methods.** ``"subgradient"`` (default, the seed's method) puts ``λ₁·sign(w)`` into g, with
+sign(0) = 0; weights then chatter around zero and almost never land on it. ``"proximal"`` leaves
+L1 out of g and soft-thresholds after step 2 with the step t the optimizer actually took for each
+coordinate (lr for SGD; lr/(√v̂ + ε) for Adam; lr/(√c + ε) for Adagrad and RMSprop), which sets
+weights exactly to zero. ``"cumulative"`` is the cumulative truncated gradient of Tsuruoka et al.
+(2009, scikit-learn's SGDClassifier): each weight is clipped toward zero by the total L1 penalty
+it could have received so far minus what it did receive, which keeps noisy mini-batch gradients
+from pushing weights back out of zero.
+
+**Momentum and the proximal step.** For SGD with momentum the threshold uses t = lr, the size of
+the current gradient's step, not lr/(1 − μ), and the velocity is not reset when a weight is
+clamped: the prox then solves exactly the problem of the step that was taken, and a weight
+whose velocity still carries it away from zero leaves zero on its own evidence.
+
+**Decoupled decay vs L2.** ``weight_decay=wd`` shrinks weights by ``lr·wd·w`` outside the gradient
+(AdamW; seed 003's W := (1 − αλ)W − α·dW). For plain SGD it equals an L2 penalty
+``weight_l2 = wd/2`` exactly; with momentum the L2 term is accumulated in the velocity and
+with Adam/RMSprop/Adagrad it is divided by √v̂, so the two differ.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import numpy as np
 
+from .penalties import L1, Penalty
 from .validation import check_finite_number, check_fraction, check_positive
 
-__all__ = ["SGD", "Adagrad", "Adam", "Optimizer", "RMSprop"]
+__all__ = ["L1_METHODS", "SGD", "Adagrad", "Adam", "Optimizer", "Parameter", "RMSprop"]
+
+L1_METHODS = ("subgradient", "proximal", "cumulative")
+
+
+class Parameter(NamedTuple):
+    """One trainable array as an optimizer sees it."""
+
+    name: str
+    value: np.ndarray
+    grad: np.ndarray
+    #: The penalties on this array (the optimizer applies those it handles by prox).
+    penalties: tuple[Penalty, ...] = ()
+    #: Whether decoupled ``weight_decay`` applies (weights yes, biases no).
+    decay: bool = False
 
 
 def _check_decay(decay) -> float:
@@ -28,29 +68,77 @@ def _check_decay(decay) -> float:
     return decay
 
 
-class Optimizer:
-    """Base class: learning-rate schedule, update count and per-parameter state."""
+def _check_weight_decay(weight_decay) -> float:
+    weight_decay = check_finite_number(weight_decay, "weight_decay")
+    if weight_decay < 0:
+        raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
+    return weight_decay
 
-    def __init__(self, learning_rate: float, decay: float):
+
+def _check_l1_method(l1_method) -> str:
+    if l1_method not in L1_METHODS:
+        raise ValueError(f"l1_method must be one of {', '.join(map(repr, L1_METHODS))}, got {l1_method!r}")
+    return l1_method
+
+
+class Optimizer:
+    """Base class: learning-rate schedule, update count, per-parameter state, and the
+    decoupled-decay and L1 steps that wrap each optimizer's own update."""
+
+    def __init__(self, learning_rate: float, decay: float, weight_decay: float = 0.0, l1_method: str = "subgradient"):
         self.learning_rate = check_positive(learning_rate, "learning_rate")
         self.decay = _check_decay(decay)
+        self.weight_decay = _check_weight_decay(weight_decay)
+        self.l1_method = _check_l1_method(l1_method)
         self.iterations = 0
         self.state: dict[str, dict[str, np.ndarray]] = {}
+
+    @property
+    def prox_penalties(self) -> tuple[type, ...]:
+        """Penalty kinds this optimizer applies after its step, so gradients must leave out."""
+        return () if self.l1_method == "subgradient" else (L1,)
 
     @property
     def current_learning_rate(self) -> float:
         """The rate the next update will use: ``learning_rate / (1 + decay · iterations)``."""
         return self.learning_rate / (1.0 + self.decay * self.iterations)
 
-    def step(self, params: Iterable[tuple[str, np.ndarray, np.ndarray]]) -> None:
-        """Apply one update to every ``(name, value, grad)`` and count it."""
+    def step(self, params: Iterable[Parameter | tuple]) -> None:
+        """Apply one update to every parameter and count it.
+
+        ``params`` holds ``Parameter`` records or ``(name, value, grad)`` triples; ``grad`` must
+        hold ∂J/∂value without the penalties this optimizer applies itself (``prox_penalties``).
+        """
         lr = self.current_learning_rate
-        for name, value, grad in params:
-            self._update(name, value, grad, lr)
+        for param in params:
+            param = param if isinstance(param, Parameter) else Parameter(*param)
+            if self.weight_decay and param.decay:
+                np.multiply(param.value, 1.0 - lr * self.weight_decay, out=param.value)  # 1. decoupled
+            step = self._update(param.name, param.value, param.grad, lr)  # 2. the optimizer's step
+            for penalty in param.penalties:  # 3. penalties handled by their proximal operator
+                if isinstance(penalty, self.prox_penalties) and penalty:
+                    self._apply_l1(param.name, param.value, penalty, step)
         self.iterations += 1
 
-    def _update(self, name: str, value: np.ndarray, grad: np.ndarray, lr: float) -> None:
+    def _update(self, name: str, value: np.ndarray, grad: np.ndarray, lr: float) -> float | np.ndarray:
+        """Move ``value`` along ``grad``; return the per-coordinate step size t it used."""
         raise NotImplementedError  # pragma: no cover
+
+    def _apply_l1(self, name: str, value: np.ndarray, penalty: Penalty, step) -> None:
+        if self.l1_method == "proximal":
+            value[...] = penalty.prox(value, step)
+            return
+        # Cumulative truncated gradient (Tsuruoka et al. 2009): u is the total penalty each
+        # weight could have received so far, q what it actually received; clip toward zero by
+        # the difference, never across it.
+        u = self._slot(name, "l1_total", value)
+        q = self._slot(name, "l1_applied", value)
+        u += step * penalty.coef
+        before = value.copy()
+        positive, negative = value > 0, value < 0
+        value[positive] = np.maximum(0.0, value[positive] - (u[positive] + q[positive]))
+        value[negative] = np.minimum(0.0, value[negative] + (u[negative] - q[negative]))
+        q += value - before
 
     def _slot(self, name: str, slot: str, like: np.ndarray) -> np.ndarray:
         """Zero-initialised state array ``slot`` for parameter ``name``."""
@@ -66,7 +154,12 @@ class Optimizer:
         self.iterations = 0
 
     def get_config(self) -> dict:
-        return {"learning_rate": self.learning_rate, "decay": self.decay}
+        config = {"learning_rate": self.learning_rate, "decay": self.decay}
+        if self.weight_decay:
+            config["weight_decay"] = self.weight_decay
+        if self.l1_method != "subgradient":
+            config["l1_method"] = self.l1_method
+        return config
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
@@ -81,18 +174,20 @@ class SGD(Optimizer):
     Equal to PyTorch's ``SGD(momentum=μ)`` at a constant rate (their buffer is −v/lr).
     """
 
-    def __init__(self, learning_rate: float = 1.0, decay: float = 0.0, momentum: float = 0.0):
-        super().__init__(learning_rate, decay)
+    def __init__(self, learning_rate: float = 1.0, decay: float = 0.0, momentum: float = 0.0, *,
+                 weight_decay: float = 0.0, l1_method: str = "subgradient"):
+        super().__init__(learning_rate, decay, weight_decay, l1_method)
         self.momentum = check_fraction(momentum, "momentum")
 
     def _update(self, name, value, grad, lr):
         if not self.momentum:
             value -= lr * grad
-            return
+            return lr
         velocity = self._slot(name, "velocity", value)
         velocity *= self.momentum
         velocity -= lr * grad
         value += velocity
+        return lr
 
     def get_config(self) -> dict:
         return {**super().get_config(), "momentum": self.momentum}
@@ -104,14 +199,17 @@ class Adagrad(Optimizer):
         c ← c + g² ;  w ← w − lr·g / (√c + ε)
     """
 
-    def __init__(self, learning_rate: float = 1.0, decay: float = 0.0, epsilon: float = 1e-7):
-        super().__init__(learning_rate, decay)
+    def __init__(self, learning_rate: float = 1.0, decay: float = 0.0, epsilon: float = 1e-7, *,
+                 weight_decay: float = 0.0, l1_method: str = "subgradient"):
+        super().__init__(learning_rate, decay, weight_decay, l1_method)
         self.epsilon = check_positive(epsilon, "epsilon")
 
     def _update(self, name, value, grad, lr):
         cache = self._slot(name, "cache", value)
         cache += grad * grad
-        value -= lr * grad / (np.sqrt(cache) + self.epsilon)
+        step = lr / (np.sqrt(cache) + self.epsilon)
+        value -= step * grad
+        return step
 
     def get_config(self) -> dict:
         return {**super().get_config(), "epsilon": self.epsilon}
@@ -123,8 +221,9 @@ class RMSprop(Optimizer):
         c ← ρ·c + (1 − ρ)·g² ;  w ← w − lr·g / (√c + ε)
     """
 
-    def __init__(self, learning_rate: float = 0.001, decay: float = 0.0, epsilon: float = 1e-7, rho: float = 0.9):
-        super().__init__(learning_rate, decay)
+    def __init__(self, learning_rate: float = 0.001, decay: float = 0.0, epsilon: float = 1e-7, rho: float = 0.9, *,
+                 weight_decay: float = 0.0, l1_method: str = "subgradient"):
+        super().__init__(learning_rate, decay, weight_decay, l1_method)
         self.epsilon = check_positive(epsilon, "epsilon")
         self.rho = check_fraction(rho, "rho")
 
@@ -132,7 +231,9 @@ class RMSprop(Optimizer):
         cache = self._slot(name, "cache", value)
         cache *= self.rho
         cache += (1 - self.rho) * grad * grad
-        value -= lr * grad / (np.sqrt(cache) + self.epsilon)
+        step = lr / (np.sqrt(cache) + self.epsilon)
+        value -= step * grad
+        return step
 
     def get_config(self) -> dict:
         return {**super().get_config(), "epsilon": self.epsilon, "rho": self.rho}
@@ -145,7 +246,7 @@ class Adam(Optimizer):
         m̂ = m / (1 − β₁ᵗ) ;  v̂ = v / (1 − β₂ᵗ) ;  w ← w − lr·m̂ / (√v̂ + ε)
 
     An L2 penalty enters through g (coupled, PyTorch's ``Adam(weight_decay=2λ)``), so Adam's
-    scaling divides it too; decoupled decay (AdamW) is a different knob.
+    scaling divides it too; ``weight_decay`` here is decoupled, PyTorch's ``AdamW``.
     """
 
     def __init__(
@@ -155,8 +256,11 @@ class Adam(Optimizer):
         epsilon: float = 1e-7,
         beta_1: float = 0.9,
         beta_2: float = 0.999,
+        *,
+        weight_decay: float = 0.0,
+        l1_method: str = "subgradient",
     ):
-        super().__init__(learning_rate, decay)
+        super().__init__(learning_rate, decay, weight_decay, l1_method)
         self.epsilon = check_positive(epsilon, "epsilon")
         self.beta_1 = check_fraction(beta_1, "beta_1")
         self.beta_2 = check_fraction(beta_2, "beta_2")
@@ -171,7 +275,9 @@ class Adam(Optimizer):
         t = self.iterations + 1
         m_hat = m / (1 - self.beta_1**t)
         v_hat = v / (1 - self.beta_2**t)
-        value -= lr * m_hat / (np.sqrt(v_hat) + self.epsilon)
+        step = lr / (np.sqrt(v_hat) + self.epsilon)
+        value -= step * m_hat
+        return step
 
     def get_config(self) -> dict:
         return {

@@ -4,9 +4,12 @@ Layout (format ``shrink.model``, version 1)::
 
     __shrink__          uint8 bytes of UTF-8 JSON: {"format", "version", "dtype",
                         "layers": [{"type", "config"}], "loss": {...}, "optimizer": {...} | null}
-    layers.{i}.{param}  the arrays (weights, biases) of layer i
+    layers.{i}.{param}  the arrays (weights, biases) of layer i, or, in a sparse file,
+    layers.{i}.{param}.csr.{data,indices,indptr,shape}  the same array in CSR form
 
-Loading reads arrays with ``allow_pickle=False``, so a file can never run code; anything that
+A sparse file (``Model.save(path, sparse=True)``) stores each array in CSR form when that is
+smaller (above about half zeros) and is zip-compressed; it loads back to exactly the same
+dense model. Loading reads arrays with ``allow_pickle=False``, so a file can never run code; anything that
 is not such an archive raises ``ModelFileError``.
 """
 
@@ -99,12 +102,48 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
         raise
 
 
-def save_model(model, path: str | os.PathLike) -> None:
+def to_csr(dense: np.ndarray) -> dict[str, np.ndarray]:
+    """Compressed sparse rows of a 2-D array: the non-zeros row by row, their columns, and
+    ``indptr[r]:indptr[r+1]``, the slice of row r (the layout of ``scipy.sparse.csr_matrix``)."""
+    rows, cols = np.nonzero(dense)  # row-major order, as CSR wants
+    counts = np.bincount(rows, minlength=dense.shape[0])
+    return {
+        "data": dense[rows, cols],
+        "indices": cols.astype(np.int32),
+        "indptr": np.concatenate([[0], np.cumsum(counts)]).astype(np.int32),
+        "shape": np.array(dense.shape, dtype=np.int64),
+    }
+
+
+def from_csr(parts: dict[str, np.ndarray]) -> np.ndarray:
+    shape = tuple(int(v) for v in parts["shape"])
+    dense = np.zeros(shape, dtype=parts["data"].dtype)
+    rows = np.repeat(np.arange(shape[0]), np.diff(parts["indptr"]))
+    dense[rows, parts["indices"]] = parts["data"]
+    return dense
+
+
+def _csr_bytes(dense: np.ndarray) -> int:
+    nonzero = int(np.count_nonzero(dense))
+    return nonzero * (dense.itemsize + 4) + (dense.shape[0] + 1) * 4 + 16
+
+
+def model_bytes(model, *, sparse: bool = False) -> bytes:
+    """The model file's content (what ``save_model`` writes)."""
     meta = json.dumps(describe(model)).encode("utf-8")
-    arrays = {f"layers.{key}": value for key, value, _ in model.parameters()}
+    arrays = {_META: np.frombuffer(meta, dtype=np.uint8)}
+    for key, value, _ in model.parameters():
+        if sparse and value.ndim == 2 and _csr_bytes(value) < value.nbytes:
+            arrays.update({f"layers.{key}.csr.{part}": array for part, array in to_csr(value).items()})
+        else:
+            arrays[f"layers.{key}"] = value
     buffer = io.BytesIO()
-    np.savez(buffer, **{_META: np.frombuffer(meta, dtype=np.uint8)}, **arrays)
-    atomic_write(path, buffer.getvalue())
+    (np.savez_compressed if sparse else np.savez)(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def save_model(model, path: str | os.PathLike, *, sparse: bool = False) -> None:
+    atomic_write(path, model_bytes(model, sparse=sparse))
 
 
 def load_model(path: str | os.PathLike):
@@ -130,7 +169,20 @@ def load_model(path: str | os.PathLike):
                     f"{path!r} was written by a newer shrink (model format version {version!r}; "
                     f"this shrink reads up to {VERSION}); upgrade shrink to load it"
                 )
-            arrays = {name[len("layers."):]: archive[name] for name in archive.files if name.startswith("layers.")}
+            arrays, csr = {}, {}
+            for name in archive.files:
+                if not name.startswith("layers."):
+                    continue
+                key = name[len("layers."):]
+                if ".csr." in key:
+                    key, part = key.split(".csr.")
+                    csr.setdefault(key, {})[part] = archive[name]
+                else:
+                    arrays[key] = archive[name]
+            for key, parts in csr.items():
+                if set(parts) != {"data", "indices", "indptr", "shape"}:
+                    raise ModelFileError(f"{path!r} has an incomplete sparse array for {key}")
+                arrays[key] = from_csr(parts)
         except ModelFileError:
             raise
         except (ValueError, OSError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, KeyError) as error:

@@ -13,7 +13,7 @@ from .activations import Sigmoid, Tanh
 from .layers import Dense
 
 __all__ = ["accuracy_curves", "decision_boundaries", "loss_curves", "preactivations", "regression_fit",
-           "running_mean", "weight_histograms"]
+           "penalty_geometry", "running_mean", "sparsity_curve", "weight_histograms"]
 
 TRAIN, VALIDATION, REG = "#1f77b4", "#d62728", "#2ca02c"
 
@@ -151,4 +151,49 @@ def regression_fit(model, X: np.ndarray, y: np.ndarray, X_val=None, y_val=None) 
     ax.plot(grid[:, 0], model.predict(grid)[:, 0], color="black", label="model")
     ax.set(title="Fit", xlabel="x", ylabel="y")
     ax.legend()
+    return fig
+
+
+def sparsity_curve(history) -> Figure | None:
+    """Share of exactly-zero weights per epoch (recorded with ``track_sparsity``)."""
+    if "zero_weights" not in history.history:
+        return None
+    fig = Figure(figsize=(6, 3.4), layout="constrained")
+    ax = fig.subplots()
+    ax.plot(history.epoch, history.history["zero_weights"], color=REG)
+    ax.set(title="Exactly-zero weights", xlabel="epoch", ylabel="share of weights", ylim=(-0.02, 1.02))
+    return fig
+
+
+def penalty_geometry(w_star=(1.6, 0.55), H=((1.0, 0.35), (0.35, 0.6)), radius: float = 1.0) -> Figure:
+    """Seeds 001/002's picture: contours of a quadratic loss around its minimum w*, the L2 disc
+    and the L1 diamond of the same radius, and where each constrained optimum lands.
+
+    The diamond's corners sit on the axes, so the loss contour usually first touches it at a
+    corner, where one coordinate is exactly zero; the disc has no corners.
+    """
+    from .closed_forms import constrained_optimum, quadratic_loss
+
+    w_star = np.asarray(w_star, dtype=np.float64)
+    span = max(2.2, float(np.abs(w_star).max()) + 0.8) * radius
+    grid = np.linspace(-span, span, 300)
+    points = np.stack(np.meshgrid(grid, grid), axis=-1)
+    loss = quadratic_loss(points, w_star, H)
+    fig = Figure(figsize=(10, 4.8), layout="constrained")
+    for ax, norm, title in zip(fig.subplots(1, 2), ("l2", "l1"), ("L2: the disc ‖w‖₂ ≤ t", "L1: the diamond ‖w‖₁ ≤ t")):
+        optimum = constrained_optimum(w_star, H, norm, radius)
+        level = float(quadratic_loss(optimum, w_star, H))
+        ax.contour(grid, grid, loss, levels=np.linspace(0, loss.max(), 25)[1:], colors="#9ab", linewidths=0.6)
+        ax.contour(grid, grid, loss, levels=[level], colors=TRAIN, linewidths=1.5)
+        if norm == "l2":
+            angle = np.linspace(0, 2 * np.pi, 400)
+            ax.fill(radius * np.cos(angle), radius * np.sin(angle), color=REG, alpha=0.25)
+        else:
+            ax.fill([radius, 0, -radius, 0], [0, radius, 0, -radius], color=REG, alpha=0.25)
+        ax.axhline(0, color="#888", lw=0.6)
+        ax.axvline(0, color="#888", lw=0.6)
+        ax.plot(*w_star, "o", color="black", label="w* (no penalty)")
+        ax.plot(*optimum, "o", color=VALIDATION, label=f"constrained optimum ({optimum[0]:.2f}, {optimum[1]:.2f})")
+        ax.set(title=title, xlabel="w₁", ylabel="w₂", aspect="equal", xlim=(-span, span), ylim=(-span, span))
+        ax.legend(loc="lower left", fontsize=8)
     return fig

@@ -58,6 +58,9 @@ def figures(run: Run) -> dict[str, object]:
     if "accuracy" in history.history:
         result["accuracy.png"] = plots.accuracy_curves(history)
     result["weights.png"] = plots.weight_histograms(model)
+    sparsity = plots.sparsity_curve(history)
+    if sparsity is not None and max(history.history["zero_weights"]) > 0:
+        result["sparsity.png"] = sparsity
     if model.loss.is_classifier and data.X_train.shape[1] == 2:
         X = data.X_train if data.X_val is None else np.vstack([data.X_train, data.X_val])
         y = data.y_train if data.y_val is None else np.concatenate([np.ravel(data.y_train), np.ravel(data.y_val)])
@@ -79,6 +82,7 @@ _CAPTIONS = {
     "boundary.png": "Decision regions over the input plane, with training and validation points.",
     "preactivations.png": "Pre-activations z entering each tanh/sigmoid layer: small z is the near-linear regime.",
     "fit.png": "Predictions against the input.",
+    "sparsity.png": "Share of weights exactly zero after each epoch.",
 }
 
 
@@ -95,7 +99,10 @@ def report_html(run: Run, pngs: dict[str, bytes]) -> str:
     summary = (f"<p>{metrics['epochs']} epochs in {metrics['seconds']:.1f} s. "
                f"Exactly-zero weights: {metrics['zero_weights']:.1%}.</p>"
                + report.table_html(metrics_rows(metrics)))
-    sections = [report.Section("Result", summary)]
+    method = config["optimizer"].get("l1_method", "subgradient")
+    sparsity = (f"<p>L1 applied by: {html.escape(method)}. Near zero means |w| ≤ 1e-3; a dead unit has all "
+                "incoming or all outgoing weights exactly zero.</p>" + report.table_html(metrics["sparsity"]))
+    sections = [report.Section("Result", summary), report.Section("Sparsity", sparsity)]
     sections.append(report.Section("Pictures", "", [(_CAPTIONS.get(name, name), png) for name, png in pngs.items()]))
     sections.append(report.Section("Model", f"<pre>{html.escape(repr(run.model))}</pre>"))
     sections.append(report.Section("Config (as run)", f"<pre>{html.escape(to_toml(config))}</pre>"))

@@ -1,10 +1,17 @@
-"""How sparse a model is: counts of exactly-zero (and near-zero) parameters."""
+"""How sparse a model is: exactly-zero and near-zero parameters, dead units, unused inputs.
+
+Exact zeros are what L1 with a proximal (or cumulative) step produces and what a sparse file
+format can drop; near-zero counts (|w| ≤ tol) show what a subgradient method leaves behind,
+weights chattering around zero without ever reaching it.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["zero_fraction"]
+from .layers import Dense
+
+__all__ = ["prune", "sparsity_report", "zero_fraction"]
 
 
 def zero_fraction(model, *, param: str = "weights", tol: float = 0.0) -> float:
@@ -18,3 +25,52 @@ def zero_fraction(model, *, param: str = "weights", tol: float = 0.0) -> float:
             total += value.size
             zeros += int(np.count_nonzero(np.abs(value) <= tol))
     return zeros / total if total else 0.0
+
+
+def sparsity_report(model, *, tol: float = 1e-3) -> list[dict]:
+    """One row per Dense layer.
+
+    Keys: ``layer`` (index), ``shape``, ``weights_zero`` and ``weights_near_zero`` (fractions,
+    exact and ``|w| ≤ tol``), ``biases_zero``, ``biases_near_zero``, ``dead_units`` (output units
+    whose incoming weights are all zero, or whose outgoing weights in the next Dense layer are
+    all zero: they no longer carry information) and, for the first Dense layer,
+    ``unused_inputs`` (features whose every outgoing weight is zero: L1's feature selection).
+    """
+    dense = [(i, layer) for i, layer in enumerate(model.layers) if isinstance(layer, Dense)]
+    rows = []
+    for position, (i, layer) in enumerate(dense):
+        W, b = layer.weights, layer.biases
+        dead = np.all(W == 0, axis=0)
+        if position + 1 < len(dense):
+            dead |= np.all(dense[position + 1][1].weights == 0, axis=1)
+        row = {
+            "layer": i,
+            "shape": f"{W.shape[0]}x{W.shape[1]}",
+            "weights_zero": float(np.mean(W == 0)),
+            "weights_near_zero": float(np.mean(np.abs(W) <= tol)),
+            "biases_zero": float(np.mean(b == 0)),
+            "biases_near_zero": float(np.mean(np.abs(b) <= tol)),
+            "dead_units": int(np.count_nonzero(dead)) if position + 1 < len(dense) else 0,
+        }
+        if position == 0:
+            row["unused_inputs"] = int(np.count_nonzero(np.all(W == 0, axis=1)))
+        rows.append(row)
+    return rows
+
+
+def prune(model, *, tol: float):
+    """A copy of ``model`` whose weights with ``|w| <= tol`` are set to exactly 0.
+
+    Unlike dropping exact zeros, this changes the function: check the pruned model's
+    validation metrics before using it.
+    """
+    from .validation import check_finite_number
+
+    tol = check_finite_number(tol, "tol")
+    if tol < 0:
+        raise ValueError(f"tol must be >= 0, got {tol!r}")
+    copy = model.copy()
+    for name, value, _ in copy.parameters():
+        if name.endswith(".weights"):
+            value[np.abs(value) <= tol] = 0
+    return copy
