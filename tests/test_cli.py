@@ -212,3 +212,32 @@ def test_python_dash_m_and_no_traceback_in_a_real_process(tmp_path):
     result = subprocess.run([sys.executable, "-m", "shrink", "train", "preset:logistic-l2", "--set", "train.epochs=3"],
                             capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0 and result.stderr == ""  # no progress bar when stderr is not a terminal
+
+
+def test_convert_prints_shrinks_coefficients(capsys):
+    code, out, _ = run(capsys, "convert", "sklearn-logistic", "C=1", "n=400")
+    assert code == 0 and "weight_l2 = 0.00125" in out
+    code, out, _ = run(capsys, "convert", "ng", "lam=1", "n=400", "penalty=l1")
+    assert code == 0 and "weight_l1 = 0.0025" in out
+    code, _, err = run(capsys, "convert", "sklearn-lasso", "alph=1")
+    assert code == 2 and "did you mean 'alpha'" in err
+    code, _, err = run(capsys, "convert", "sklearn-ridge", "alpha=-1", "n=10")
+    assert code == 2 and "alpha must be >= 0" in err
+
+
+def test_prune_writes_a_smaller_file_with_equal_predictions(capsys, tmp_path):
+    code, _, err = run(capsys, "train", "preset:nnfs-ch14", "--out", "r", "--set", "train.epochs=300",
+                       "--set", "layers.0.weight_l1=2e-3", "--set", "layers.2.weight_l1=2e-3",
+                       "--set", "optimizer.l1_method=proximal", "--quiet")
+    assert code == 0, err
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert "Sparsity" in html and "L1 applied by: proximal" in html and (tmp_path / "r" / "sparsity.png").exists()
+    code, out, _ = run(capsys, "prune", "r")
+    assert code == 0 and "equal the dense model's: yes" in out
+    saved = float(re.search(r"\((-?[\d.]+)% saved\)", out).group(1))
+    assert saved > 0 and (tmp_path / "r" / "model-sparse.npz").exists()
+
+
+def test_geometry_writes_the_picture(capsys, tmp_path):
+    code, out, _ = run(capsys, "geometry", "--out", "g.png")
+    assert code == 0 and (tmp_path / "g.png").read_bytes().startswith(b"\x89PNG")
