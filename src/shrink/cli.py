@@ -312,6 +312,66 @@ def cmd_geometry(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from tqdm import tqdm
+
+    from .runs import write_sweep
+    from .select import SweepStore, parse_values, sweep
+
+    config = _config(args.config, args.set)
+    grid = {}
+    for item in args.grid:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--grid expects KEY=VALUES, got {item!r}")
+        if key.strip() in grid:
+            raise ValueError(f"--grid {key.strip()} is given twice")
+        grid[key.strip()] = parse_values(text)
+    if args.resume:
+        out = args.out or os.path.join("runs", f"{config['name']}-sweep")
+        if not os.path.exists(os.path.join(out, "sweep.sqlite")):
+            raise FileNotFoundError(f"nothing to resume: {out!r} holds no sweep.sqlite")
+    else:
+        out = _new_directory(args.out, f"{config['name']}-sweep", overwrite=False)
+    store = SweepStore(os.path.join(out, "sweep.sqlite"))
+    bar = tqdm(desc=config["name"], unit="task", file=sys.stderr, leave=False, dynamic_ncols=True,
+               disable=args.quiet or not sys.stderr.isatty())
+    try:
+        with bar:
+            first = True
+
+            def progress(count: int) -> None:
+                nonlocal first
+                if first:  # the first call says how many were already done
+                    bar.total = None
+                    bar.update(count)
+                    first = False
+                else:
+                    bar.update(count)
+
+            result = sweep(config, grid, cv=args.cv, jobs=args.jobs, scheduler=args.scheduler, path=args.path,
+                           store=store, resume=args.resume, refit=args.refit, progress=progress)
+    finally:
+        store.close()
+    files = write_sweep(out, result, config)
+    keys = result.grid_keys
+    classifier = "mean_val_accuracy" in result.points[0]
+    header = "".join(f"{k:>22s}" for k in keys) + f"{'val data loss':>16s}{'± SE':>9s}"
+    header += f"{'val acc':>9s}" if classifier else ""
+    print(header + f"{'zero w':>8s}")
+    for i, row in enumerate(result.points):
+        mark = (" best" if i == result.best["index"] else "") + (" 1se" if i == result.best_1se["index"] else "")
+        line = "".join(f"{row[k]!r:>22s}" if not isinstance(row[k], float) else f"{row[k]:>22.4g}" for k in keys)
+        line += f"{row['mean_val_data_loss']:>16.4f}{row['se_val_data_loss']:>9.4f}"
+        line += f"{row['mean_val_accuracy']:>9.3f}" if classifier else ""
+        line += f"{row['mean_zero_weights']:>8.1%}" + ("  diverged" if row["diverged"] else "") + mark
+        print(line)
+    for name, choice in (("best", result.best), ("best_1se", result.best_1se)):
+        print(f"{name}: " + ", ".join(f"{k}={v!r}" for k, v in choice.items() if k != "index"))
+    print(f"sweep written to {out}/ ({', '.join(files)}); refit: {result.refit_choice}")
+    return 0
+
+
 # ---------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="shrink", description="Train L1/L2-regularized networks and see what the penalty did.")
@@ -359,6 +419,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--entries", type=_positive_int, default=100, help="entries checked per parameter array (default 100)")
     p.add_argument("--tolerance", type=float, default=1e-5, help="largest acceptable relative error (default 1e-5)")
     p.set_defaults(func=cmd_gradcheck)
+
+    p = commands.add_parser("sweep", help="choose λ: hold-out or k-fold CV over a grid of config values",
+                            description="Sweep config keys over a grid, by hold-out or k-fold cross-validation.")
+    p.add_argument("config", metavar="CONFIG", help="CONFIG.toml or preset:NAME")
+    p.add_argument("--grid", action="append", required=True, metavar="KEY=VALUES",
+                   help="a config key and comma-separated values or log:START:STOP:N, repeatable")
+    p.add_argument("--cv", type=_positive_int, metavar="K", help="k-fold cross-validation (default: the config's hold-out split)")
+    p.add_argument("--jobs", type=int, metavar="N", help="local worker processes (default: all cores)")
+    p.add_argument("--scheduler", metavar="ADDR", help="run the tasks on a Dask scheduler, e.g. tcp://127.0.0.1:8786")
+    p.add_argument("--resume", action="store_true", help="continue the sweep in --out, running only missing tasks")
+    p.add_argument("--path", action="store_true", help="warm-started path from the largest penalty to the smallest")
+    p.add_argument("--refit", choices=["best", "best_1se"], default="best", help="which choice to retrain (default best)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key, repeatable")
+    p.add_argument("--out", metavar="DIR", help="output directory (default: runs/NAME-sweep, never overwriting)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
 
     from .conventions import CONVERSIONS
 

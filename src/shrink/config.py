@@ -21,7 +21,7 @@ from . import activations, layers, losses, optimizers
 from .data import SKLEARN_DATASETS
 from .errors import ShrinkError
 
-__all__ = ["ConfigError", "apply_overrides", "load_config", "presets", "resolve", "to_toml"]
+__all__ = ["ConfigError", "apply_overrides", "load_config", "presets", "resolve", "to_toml", "with_values"]
 
 
 class ConfigError(ShrinkError, ValueError):
@@ -115,13 +115,19 @@ def apply_overrides(raw: dict, assignments: list[str]) -> dict:
     VALUE is read as a TOML value (``1e-3``, ``true``, ``"adam"``); a bare word is a string.
     Returns a new dict; ``raw`` is left as it was.
     """
-    config = copy.deepcopy(raw)
+    values = {}
     for assignment in assignments:
         key, sep, text = assignment.partition("=")
-        key = key.strip()
-        if not sep or not key:
+        if not sep or not key.strip():
             raise ConfigError("", f"--set expects KEY=VALUE, got {assignment!r}")
-        value = _parse_value(text.strip())
+        values[key.strip()] = _parse_value(text.strip())
+    return with_values(raw, values)
+
+
+def with_values(raw: dict, values: dict) -> dict:
+    """A copy of ``raw`` with each dotted key (``layers.0.weight_l2``) set to its value."""
+    config = copy.deepcopy(raw)
+    for key, value in values.items():
         parts = key.split(".")
         node = config
         for depth, part in enumerate(parts):
@@ -141,6 +147,11 @@ def apply_overrides(raw: dict, assignments: list[str]) -> dict:
                     node = node.setdefault(part, {})
             else:
                 raise ConfigError(".".join(parts[:depth]), f"is a value ({node!r}), not a table")
+        if key == "optimizer.type" and value in OPTIMIZER_TYPES and isinstance(config.get("optimizer"), dict):
+            # Switching optimizers keeps the settings the new one shares (learning_rate, decay, ...)
+            # and drops the rest (Adam's betas under SGD), which a file could not have meant.
+            accepted = inspect.signature(OPTIMIZER_TYPES[value]).parameters
+            config["optimizer"] = {k: v for k, v in config["optimizer"].items() if k == "type" or k in accepted}
     return config
 
 

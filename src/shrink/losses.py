@@ -42,6 +42,10 @@ class Loss:
     def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         return self.forward(y_pred, y_true)
 
+    def sample_losses(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        """The loss of each sample, shape (n,); ``forward`` is their mean."""
+        raise NotImplementedError  # pragma: no cover
+
     def get_config(self) -> dict:
         return {}
 
@@ -67,6 +71,11 @@ class CategoricalCrossentropy(Loss):
             return -float(np.log(picked).sum(dtype=np.float64)) / n
         logs = np.log(np.clip(y_pred, CLIP, 1 - CLIP))
         return -float(np.sum(y_true * logs, dtype=np.float64)) / n
+
+    def sample_losses(self, y_pred, y_true):
+        if y_true.ndim == 1:
+            return -np.log(np.clip(y_pred[np.arange(len(y_pred)), y_true], CLIP, 1 - CLIP))
+        return -np.sum(y_true * np.log(np.clip(y_pred, CLIP, 1 - CLIP)), axis=1)
 
     def backward(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         """``−y / p / n`` (p clipped), shape (n, k)."""
@@ -112,6 +121,10 @@ class BinaryCrossentropy(Loss):
         per_entry = y_true * np.log(p) + (1 - y_true) * np.log(1 - p)
         return -float(np.mean(per_entry, dtype=np.float64))
 
+    def sample_losses(self, y_pred, y_true):
+        p = np.clip(y_pred, CLIP, 1 - CLIP)
+        return -np.mean(y_true * np.log(p) + (1 - y_true) * np.log(1 - p), axis=1)
+
     def backward(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         """``−(y/p − (1 − y)/(1 − p))/(n·k)``, shape (n, k)."""
         p = np.clip(y_pred, CLIP, 1 - CLIP)
@@ -135,6 +148,9 @@ class MeanSquaredError(Loss):
         diff = y_pred - y_true
         return float(np.dot(diff.reshape(-1), diff.reshape(-1))) / diff.size
 
+    def sample_losses(self, y_pred, y_true):
+        return np.mean((y_pred - y_true) ** 2, axis=1)
+
     def backward(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         dinputs = np.subtract(y_pred, y_true, out=self._cache.empty("dinputs", y_pred.shape, y_pred.dtype))
         dinputs *= 2.0 / y_pred.size
@@ -146,6 +162,9 @@ class MeanAbsoluteError(Loss):
 
     def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         return float(np.mean(np.abs(y_pred - y_true), dtype=np.float64))
+
+    def sample_losses(self, y_pred, y_true):
+        return np.mean(np.abs(y_pred - y_true), axis=1)
 
     def backward(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         dinputs = np.subtract(y_pred, y_true, out=self._cache.empty("dinputs", y_pred.shape, y_pred.dtype))

@@ -146,8 +146,13 @@ def save_model(model, path: str | os.PathLike, *, sparse: bool = False) -> None:
     atomic_write(path, model_bytes(model, sparse=sparse))
 
 
-def load_model(path: str | os.PathLike):
-    path = os.fspath(path)
+def load_model_bytes(data: bytes):
+    """A model from the bytes of a model file (as ``model_bytes`` makes)."""
+    return load_model(io.BytesIO(data))
+
+
+def load_model(path):
+    path = path if isinstance(path, io.BytesIO) else os.fspath(path)
     try:
         archive = np.load(path, allow_pickle=False)
     except FileNotFoundError:

@@ -13,7 +13,8 @@ from .activations import Sigmoid, Tanh
 from .layers import Dense
 
 __all__ = ["accuracy_curves", "decision_boundaries", "loss_curves", "preactivations", "regression_fit",
-           "penalty_geometry", "running_mean", "sparsity_curve", "weight_histograms"]
+           "penalty_geometry", "running_mean", "sparsity_curve", "sparsity_vs_lambda", "validation_curve",
+           "weight_histograms"]
 
 TRAIN, VALIDATION, REG = "#1f77b4", "#d62728", "#2ca02c"
 
@@ -196,4 +197,62 @@ def penalty_geometry(w_star=(1.6, 0.55), H=((1.0, 0.35), (0.35, 0.6)), radius: f
         ax.plot(*optimum, "o", color=VALIDATION, label=f"constrained optimum ({optimum[0]:.2f}, {optimum[1]:.2f})")
         ax.set(title=title, xlabel="w₁", ylabel="w₂", aspect="equal", xlim=(-span, span), ylim=(-span, span))
         ax.legend(loc="lower left", fontsize=8)
+    return fig
+
+
+def _sweep_axis(ax, key: str, values) -> None:
+    """A log λ axis that still shows λ = 0 (symlog, linear below the smallest positive value)."""
+    positive = [float(v) for v in values if isinstance(v, (int, float)) and v > 0]
+    if positive and max(positive) / min(positive) > 20:
+        if any(v == 0 for v in values):
+            ax.set_xscale("symlog", linthresh=min(positive))
+        else:
+            ax.set_xscale("log")
+    ax.set_xlabel(key)
+
+
+def _curves_by_rest(result):
+    """(label, rows) per combination of the grid keys after the first."""
+    first, rest = result.grid_keys[0], result.grid_keys[1:]
+    groups: dict[tuple, list] = {}
+    for row in result.points:
+        groups.setdefault(tuple(row[k] for k in rest), []).append(row)
+    for combo, rows in groups.items():
+        label = ", ".join(f"{k}={v}" for k, v in zip(rest, combo)) or "validation"
+        yield label, sorted(rows, key=lambda r: r[first])
+
+
+def validation_curve(result) -> Figure:
+    """Mean ± standard error of the validation data loss against the first grid key, with the
+    minimum (``best``) and the one-standard-error choice (``best_1se``) marked."""
+    key = result.grid_keys[0]
+    fig = Figure(figsize=(7.5, 4.2), layout="constrained")
+    ax = fig.subplots()
+    for label, rows in _curves_by_rest(result):
+        x = np.array([r[key] for r in rows], dtype=float)
+        mean = np.array([r["mean_val_data_loss"] for r in rows])
+        se = np.nan_to_num(np.array([r["se_val_data_loss"] for r in rows]))
+        line, = ax.plot(x, mean, "o-", ms=4, label=label)
+        ax.fill_between(x, mean - se, mean + se, color=line.get_color(), alpha=0.2)
+    for choice, marker, colour in ((result.best, "best (minimum)", VALIDATION), (result.best_1se, "best_1se", REG)):
+        row = result.points[choice["index"]]
+        ax.axvline(row[key], color=colour, ls="--", lw=1)
+        ax.plot(row[key], row["mean_val_data_loss"], "*", ms=14, color=colour, label=f"{marker}: {key}={row[key]:g}")
+    _sweep_axis(ax, key, result.grid[key])
+    folds = f"{result.n_folds}-fold CV" if result.n_folds > 1 else "hold-out"
+    ax.set(title=f"Validation data loss, mean ± SE ({folds})", ylabel="validation data loss")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def sparsity_vs_lambda(result) -> Figure:
+    """Mean share of exactly-zero weights at each grid value (over folds)."""
+    key = result.grid_keys[0]
+    fig = Figure(figsize=(7.5, 3.6), layout="constrained")
+    ax = fig.subplots()
+    for label, rows in _curves_by_rest(result):
+        ax.plot([r[key] for r in rows], [r["mean_zero_weights"] for r in rows], "o-", ms=4, label=label)
+    _sweep_axis(ax, key, result.grid[key])
+    ax.set(title="Exactly-zero weights", ylabel="share of weights", ylim=(-0.02, 1.02))
+    ax.legend(fontsize=8)
     return fig

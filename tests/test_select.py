@@ -1,0 +1,259 @@
+"""λ selection: folds, statistics, the two choices, backends, resume, paths, divergence."""
+
+import json
+import math
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from shrink.cli import main
+from shrink.config import load_config, resolve, with_values
+from shrink.select import SweepError, SweepStore, _summarize, choose, folds, grid_points, parse_values, sweep
+
+
+def small_config(**changes):
+    config = resolve(load_config("preset:digits-small"))
+    config["train"]["epochs"] = 20
+    return resolve(with_values(config, changes))
+
+
+GRID = {"layers.0.weight_l2": [0.0, 1e-3, 1e-1]}
+
+
+def test_parse_values():
+    assert parse_values("0,log:1e-5:1e-1:5") == pytest.approx([0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1])
+    assert parse_values("0.5, adam, true, 3") == [0.5, "adam", True, 3]
+    for bad in ("log:1e-5:1e-1", "log:0:1:3", "1,,2"):
+        with pytest.raises(SweepError):
+            parse_values(bad)
+
+
+def test_grid_points_vary_the_first_key_slowest():
+    assert grid_points({"a": [1, 2], "b": ["x", "y"]}) == [
+        {"a": 1, "b": "x"}, {"a": 1, "b": "y"}, {"a": 2, "b": "x"}, {"a": 2, "b": "y"}]
+
+
+@pytest.mark.parametrize("stratify", [True, False])
+def test_folds_are_disjoint_and_covering(stratify):
+    y = np.repeat([0, 1, 2], [50, 30, 20])
+    splits = folds(y, 5, stratify=stratify, rng=np.random.default_rng(0))
+    validation = np.concatenate([v for _, v in splits])
+    assert sorted(validation) == list(range(100))  # covering, each sample once: disjoint
+    for train, val in splits:
+        assert set(train).isdisjoint(val) and len(train) + len(val) == 100
+    if stratify:  # every fold holds each class in the training proportion (±1)
+        for _, val in splits:
+            counts = np.bincount(y[val], minlength=3)
+            assert np.all(np.abs(counts - np.array([10, 6, 4])) <= 1), counts
+
+
+def test_stratification_matches_sklearn_proportions():
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.random.default_rng(1).choice(4, size=97, p=[0.5, 0.3, 0.15, 0.05])
+    ours = sorted(np.bincount(y[v], minlength=4).tolist() for _, v in folds(y, 4, stratify=True, rng=np.random.default_rng(0)))
+    theirs = sorted(np.bincount(y[v], minlength=4).tolist() for _, v in StratifiedKFold(4).split(np.zeros(97), y))
+    np.testing.assert_array_equal(np.sort(np.array(ours), axis=0).max(axis=0) - np.sort(np.array(theirs), axis=0).max(axis=0) <= 1, True)
+
+
+def test_cv_outside_its_range_is_refused():
+    with pytest.raises(SweepError, match="cv must be between 2 and the number of training samples"):
+        folds(np.zeros(10), 11, stratify=False, rng=np.random.default_rng(0))
+
+
+def test_mean_se_and_one_se_rule_on_a_hand_made_table():
+    key = "layers.0.weight_l2"
+    points = [{key: 0.0}, {key: 0.01}, {key: 0.1}, {key: 1.0}]
+    losses = {0: [1.0, 1.2, 1.1], 1: [0.9, 1.0, 0.8], 2: [1.0, 0.95, 0.9], 3: [1.5, 1.6, 1.4]}
+    results = {}
+    for p, values in losses.items():
+        for f, v in enumerate(values):
+            results[p * 3 + f] = {"status": "ok", "fold": f, "val_loss": v + 0.1, "val_data_loss": v,
+                                  "train_loss": 0.5, "zero_weights": 0.0, "val_data_loss_sample_se": 0.0}
+    rows, fold_rows = _summarize(points, results, 3)
+    # point 1: mean 0.9, sd 0.1 (ddof 1), se 0.1/√3 = 0.0577
+    assert rows[1]["mean_val_data_loss"] == pytest.approx(0.9)
+    assert rows[1]["se_val_data_loss"] == pytest.approx(0.1 / math.sqrt(3))
+    # point 2: mean 0.95 ≤ 0.9 + 0.0577 = 0.9577, and more regularized than point 1
+    best, one_se = choose(points, rows)
+    assert (best, one_se) == (1, 2)
+    assert len(fold_rows) == 12
+    assert {k: fold_rows[0][k] for k in (key, "fold", "status", "val_loss", "val_data_loss")} == {
+        key: 0.0, "fold": 0, "status": "ok", "val_loss": 1.1, "val_data_loss": 1.0}
+
+
+def test_hold_out_se_is_the_per_sample_standard_error():
+    result = sweep(small_config(), GRID, jobs=1)
+    assert result.n_folds == 1 and len(result.folds) == 3
+    for row in result.points:
+        assert 0 < row["se_val_data_loss"] < row["mean_val_data_loss"]
+    assert "validation" in result.refit_metrics
+
+
+def _sweep_rows(**kwargs):
+    result = sweep(small_config(), GRID, cv=3, **kwargs)
+    return result.points, result.folds
+
+
+def test_identical_results_on_one_or_two_local_workers_and_on_dask():
+    from dask.distributed import LocalCluster
+
+    one = _sweep_rows(jobs=1)
+    assert _sweep_rows(jobs=2) == one
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      host="127.0.0.1") as cluster:
+        assert _sweep_rows(scheduler=cluster.scheduler_address) == one
+
+
+def test_a_diverged_task_is_recorded_and_never_chosen():
+    config = resolve(load_config("preset:sine-regression"))
+    config = resolve(with_values(config, {"optimizer.type": "sgd", "train.epochs": 20, "data.scale": 100}))
+    result = sweep(config, {"optimizer.learning_rate": [1e-6, 1e6]}, jobs=1)
+    assert result.points[1]["diverged"] == 1 and math.isnan(result.points[1]["mean_val_data_loss"])
+    assert result.folds[1]["status"] == "diverged"
+    assert result.best["optimizer.learning_rate"] == 1e-6 == result.best_1se["optimizer.learning_rate"]
+
+
+def test_warm_path_runs_from_large_to_small_and_starts_from_the_previous_solution():
+    from shrink.experiment import build_model, load_data, streams
+
+    config = small_config()
+    result = sweep(config, {"layers.0.weight_l2": [1e-3, 0.0, 1e-1]}, path=True, jobs=1)
+    assert [row["layers.0.weight_l2"] for row in result.points] == [1e-1, 1e-3, 0.0]
+    # Redo the path by hand: each λ starts from the previous λ's trained weights.
+    data = load_data(config, streams(config["seed"]))
+    previous = None
+    for task, lam in enumerate([1e-1, 1e-3]):
+        point = resolve(with_values(config, {"layers.0.weight_l2": lam}))
+        model = build_model(point, 64, streams(config["seed"])["init"])
+        if previous is not None:
+            for (_, value, _), old in zip(model.parameters(), previous):
+                value[...] = old
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1):
+            model.fit(data.X_train, data.y_train, epochs=20,
+                      rng=np.random.default_rng(np.random.SeedSequence(config["seed"], spawn_key=(task,))))
+        previous = [v.copy() for _, v, _ in model.parameters()]
+    assert result.folds[1]["val_data_loss"] == model.evaluate(*data.validation)["data_loss"]
+    cold = sweep(config, {"layers.0.weight_l2": [1e-3]}, jobs=1)
+    assert cold.folds[0]["val_data_loss"] != result.folds[1]["val_data_loss"]  # the warm start mattered
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"grid": {}}, "the grid is empty"),
+        ({"grid": {"layers.0.weight_l2": []}}, "has no values"),
+        ({"grid": {"layers.0.weight_l2": [0], "layers.2.weight_l2": [0]}, "path": True}, "one penalty key"),
+        ({"grid": {"optimizer.learning_rate": [0.1]}, "path": True}, "needs a penalty key"),
+        ({"grid": {"layers.0.weight_l2": [-1.0]}}, r"layers\.0\.weight_l2: must be >= 0.*grid point"),
+        ({"grid": {"layers.0.wieght_l2": [0.1]}}, "did you mean 'weight_l2'"),
+        ({"grid": GRID, "refit": "worst"}, "refit must be"),
+    ],
+)
+def test_bad_sweeps_are_refused_before_any_work(kwargs, match):
+    grid = kwargs.pop("grid")
+    with pytest.raises(ValueError, match=match):
+        sweep(small_config(), grid, jobs=1, **kwargs)
+
+
+def test_hold_out_needs_a_validation_split():
+    with pytest.raises(SweepError, match="needs data.validation > 0"):
+        sweep(small_config(**{"data.validation": 0, "data.train_size": 0}), GRID, jobs=1)
+
+
+def test_resume_refuses_a_different_sweep(tmp_path):
+    store = SweepStore(str(tmp_path / "s.sqlite"))
+    sweep(small_config(), GRID, jobs=1, store=store)
+    with pytest.raises(SweepError, match="already holds a sweep"):
+        sweep(small_config(), GRID, jobs=1, store=store)
+    with pytest.raises(SweepError, match="cannot resume: the grid differ"):
+        sweep(small_config(), {"layers.0.weight_l2": [0.0, 1e-2]}, jobs=1, store=store, resume=True)
+    with pytest.raises(SweepError, match="cannot resume: the config differ"):
+        sweep(small_config(**{"optimizer.learning_rate": 0.02}), GRID, jobs=1, store=store, resume=True)
+    resumed = sweep(small_config(), GRID, jobs=1, store=store, resume=True)  # nothing left to run
+    assert len(resumed.folds) == 3
+
+
+def test_a_task_is_never_recorded_twice(tmp_path):
+    store = SweepStore(str(tmp_path / "s.sqlite"))
+    store.define({})
+    store.record({"task": 0, "point": 0, "fold": 0, "status": "ok"})
+    with pytest.raises(sqlite3.IntegrityError):
+        store.record({"task": 0, "point": 0, "fold": 0, "status": "ok"})
+
+
+@pytest.mark.slow
+def test_kill_mid_sweep_then_resume_runs_every_task_exactly_once(tmp_path):
+    argv = [sys.executable, "-m", "shrink", "sweep", "preset:digits-small", "--grid", "layers.0.weight_l2=0,log:1e-4:1e-1:7",
+            "--cv", "2", "--jobs", "1", "--set", "train.epochs=60", "--out", "sw", "--quiet"]
+    process = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    database = tmp_path / "sw" / "sweep.sqlite"
+    deadline = time.time() + 120
+    before = []
+    while time.time() < deadline:
+        if database.exists():
+            try:
+                with sqlite3.connect(database) as db:
+                    before = db.execute("SELECT task, finished FROM tasks ORDER BY task").fetchall()
+            except sqlite3.OperationalError:
+                before = []
+            if len(before) >= 3:
+                break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    with sqlite3.connect(database) as db:
+        before = db.execute("SELECT task, finished FROM tasks ORDER BY task").fetchall()
+    assert 3 <= len(before) < 16, "the kill came too late to test a resume"
+    assert not (tmp_path / "sw" / "results.csv").exists()
+    resumed = subprocess.run(argv[:-3] + ["--out", "sw", "--resume", "--quiet"], cwd=tmp_path, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    with sqlite3.connect(database) as db:
+        after = db.execute("SELECT task, finished FROM tasks ORDER BY task").fetchall()
+    assert [task for task, _ in after] == list(range(16))  # every task, once
+    assert after[: len(before)] == before  # the finished ones were not run again
+
+
+def test_sweep_command_writes_everything(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code = main(["sweep", "preset:digits-small", "--grid", "layers.0.weight_l2=0,log:1e-3:1e-1:3", "--cv", "2",
+                 "--jobs", "1", "--set", "train.epochs=10", "--out", "sw", "--quiet", "--refit", "best_1se"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "best:" in out and "best_1se:" in out and " best" in out
+    names = {p.name for p in (tmp_path / "sw").iterdir()}
+    assert {"results.csv", "folds.csv", "best.json", "model.npz", "config.toml", "validation_curve.png",
+            "sparsity.png", "report.html", "sweep.sqlite"} <= names
+    best = json.loads((tmp_path / "sw" / "best.json").read_text())
+    assert set(best["best"]) == set(best["best_1se"]) == {"layers.0.weight_l2"} and best["refit"] == "best_1se"
+    header = (tmp_path / "sw" / "results.csv").read_text().splitlines()[0].split(",")
+    assert header[0] == "layers.0.weight_l2" and "mean_val_data_loss" in header and "se_val_data_loss" in header
+    assert len((tmp_path / "sw" / "folds.csv").read_text().splitlines()) == 1 + 4 * 2
+    assert (tmp_path / "sw" / "report.html").read_text().count("data:image/png;base64,") == 2
+    assert main(["evaluate", "sw"]) == 0  # a sweep directory is a run directory of its refit
+    code = main(["sweep", "preset:digits-small", "--grid", "layers.0.weight_l2=0", "--out", "sw", "--quiet"])
+    assert code == 2 and "already holds files" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["--grid", "layers.0.weight_l2"], "--grid expects KEY=VALUES"),
+        (["--grid", "layers.0.weight_l2=log:1:2"], "must be log:START:STOP:N"),
+        (["--grid", "layers.0.weight_l2=0", "--resume", "--out", "nowhere"], "nothing to resume"),
+        (["--grid", "layers.0.weight_l2=0", "--scheduler", "tcp://127.0.0.1:1"], "cannot reach the Dask scheduler"),
+    ],
+)
+def test_sweep_mistakes_are_one_line_exit_2(tmp_path, monkeypatch, capsys, argv, message):
+    monkeypatch.chdir(tmp_path)
+    code = main(["sweep", "preset:digits-small", "--quiet", "--set", "train.epochs=2", *argv])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
