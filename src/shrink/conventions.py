@@ -15,7 +15,7 @@ number of training samples and ``n_b`` the mini-batch size. Each returns
     scikit-learn Lasso / ElasticNet    1/(2n)‖y − Xw‖² + alpha·ρ‖w‖₁ + ½alpha(1−ρ)‖w‖²    alpha·(1−ρ)    2·alpha·ρ
     scikit-learn SGDClassifier         mean loss + alpha·(½(1−ρ)‖w‖² + ρ‖w‖₁)             alpha·(1−ρ)/2  alpha·ρ
     PyTorch weight_decay (coupled)     gradient g + wd·w in SGD/Adam                      wd/2           –
-    TensorFlow Playground              loss + rate·½‖w‖² (L2) or rate·‖w‖₁ (L1)           rate/2         rate
+    TensorFlow Playground              mean ½(ŷ−y)² + rate·½‖w‖² (L2) or + rate·‖w‖₁ (L1)  rate (MSE)     2·rate (MSE)
 
 (*) scikit-learn's MLP divides its penalty by the batch size, so one alpha means a different
 strength at each batch size; shrink's penalty does not move with it.
@@ -167,13 +167,18 @@ def to_torch_weight_decay(weight_l2: float) -> float:
 
 
 def from_playground(rate: float, *, regularization: str = "L2") -> dict[str, float]:
-    """TensorFlow Playground's "regularization rate": ``rate·½w²`` per weight for L2,
-    ``rate·|w|`` for L1."""
+    """TensorFlow Playground's "regularization rate".
+
+    The Playground minimises ``mean ½(ŷ − y)² + rate·Σ½w²`` (L2; its regularization derivative
+    is w) or ``+ rate·Σ|w|`` (L1). Its data loss is half of shrink's ``MeanSquaredError``, so
+    doubling its objective gives λ₂ = rate and λ₁ = 2·rate for a shrink MSE model. (The
+    Playground also freezes an L1 weight at 0 once it crosses zero, which no penalty does.)
+    """
     rate = _nonneg(rate, "rate")
     if regularization == "L2":
-        return _result(l2=rate / 2)
+        return _result(l2=rate)
     if regularization == "L1":
-        return _result(l1=rate)
+        return _result(l1=2 * rate)
     raise ValueError(f"regularization must be 'L1' or 'L2', got {regularization!r}")
 
 
