@@ -20,7 +20,7 @@ from shrink.select import parse_values, sweep
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--epochs", type=int, default=3000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     config = resolve(with_values(load_config("preset:digits-small"), {"train.epochs": args.epochs}))
