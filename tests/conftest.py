@@ -1,3 +1,9 @@
+import os
+
+# scikit-learn's estimator checks include check_array_api_input, which runs only when SciPy's
+# array-API support is switched on before SciPy is first imported.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 import numpy as np
 import pytest
 
