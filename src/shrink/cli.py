@@ -63,6 +63,26 @@ def _new_directory(out: str | None, name: str, overwrite: bool) -> str:
     return out
 
 
+def _resumable(out: str, config: dict) -> str:
+    """The run directory to resume, after checking it holds a checkpoint of this very config."""
+    import tomllib
+
+    from .config import resolve
+
+    checkpoint, saved = os.path.join(out, "checkpoint.npz"), os.path.join(out, "config.toml")
+    if not os.path.exists(checkpoint) or not os.path.exists(saved):
+        raise FileNotFoundError(f"nothing to resume: {out!r} holds no checkpoint.npz and config.toml")
+    with open(saved, "rb") as handle:
+        previous = resolve(tomllib.load(handle))
+    # Only the number of epochs may change: a finished run can be trained for longer.
+    strip = lambda c: {**c, "train": {k: v for k, v in c["train"].items() if k != "epochs"}}  # noqa: E731
+    if strip(previous) != strip(config):
+        differs = [k for k in config if strip(previous)[k] != strip(config)[k]]
+        raise ValueError(f"cannot resume {out!r}: the config's {', '.join(differs)} differ from the run's "
+                         f"config.toml (only train.epochs may change)")
+    return out
+
+
 def _metrics_table(metrics: dict) -> str:
     columns = [c for c in ("accuracy", "loss", "data_loss", "reg_loss") if c in metrics.get("train", {})]
     lines = ["            " + "".join(f"{c:>11s}" for c in columns)]
@@ -83,11 +103,18 @@ def cmd_train(args) -> int:
     from .experiment import train
     from .runs import write_run
 
+    from .config import to_toml
+    from .persistence import atomic_write
+
     config = _config(args.config, args.set)
-    out = _new_directory(args.out, config["name"], args.overwrite)
+    if args.resume:
+        out = _resumable(args.out or os.path.join("runs", config["name"]), config)
+    else:
+        out = _new_directory(args.out, config["name"], args.overwrite)
+        atomic_write(os.path.join(out, "config.toml"), to_toml(config).encode("utf-8"))  # what is running
     bar, callback = _progress(config["train"]["epochs"], args.quiet, config["name"])
     with bar:
-        run = train(config, callback=callback)
+        run = train(config, callback=callback, checkpoint=os.path.join(out, "checkpoint.npz"), resume=args.resume)
     files = write_run(out, run)
     print(f"{config['name']}: {run.metrics['epochs']} epochs in {run.seconds:.1f} s")
     print(_metrics_table(run.metrics))
@@ -384,6 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="run directory (default: runs/NAME, never overwriting)")
     p.add_argument("--overwrite", action="store_true", help="allow --out to be a directory that already holds files")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out (default runs/NAME) from its checkpoint, exactly")
     p.set_defaults(func=cmd_train)
 
     p = commands.add_parser("demo", help="the seed experiment with no penalty, L2 and L1, compared")

@@ -69,7 +69,7 @@ _DATA = {
     "scale": 1.0,
     "train_size": 0,
 }
-_TRAIN = {"epochs": 1, "batch_size": 0, "shuffle": True, "dtype": "float32"}
+_TRAIN = {"epochs": 1, "batch_size": 0, "shuffle": True, "dtype": "float32", "checkpoint_every": 0}
 _NOISE = {"spiral": 0.2, "vertical": 0.1, "sine": 0.0}
 
 
@@ -335,6 +335,7 @@ def _resolve_train(table: dict) -> dict:
     if not isinstance(train["shuffle"], bool):
         raise ConfigError("train.shuffle", f"must be true or false, got {train['shuffle']!r}")
     _choice(train["dtype"], "train.dtype", ["float32", "float64"])
+    train["checkpoint_every"] = _number(train["checkpoint_every"], "train.checkpoint_every", integer=True, minimum=0)
     return train
 
 

@@ -139,8 +139,12 @@ def evaluate_run(model: Model, dataset: Dataset) -> dict:
     return metrics
 
 
-def train(config: dict, *, callback=None) -> Run:
-    """Build everything from a resolved config, train, and return the ``Run``."""
+def train(config: dict, *, callback=None, checkpoint=None, resume: bool = False) -> Run:
+    """Build everything from a resolved config, train, and return the ``Run``.
+
+    With ``checkpoint`` (a path), training state is saved every ``train.checkpoint_every``
+    epochs (0: about 20 times per run); ``resume`` continues from it exactly.
+    """
     rng = streams(config["seed"])
     dataset = load_data(config, rng)
     model = build_model(config, dataset.X_train.shape[1], rng["init"])
@@ -157,6 +161,9 @@ def train(config: dict, *, callback=None) -> Run:
         rng=rng["fit"],
         callback=callback,
         track_sparsity=True,
+        checkpoint=checkpoint,
+        checkpoint_every=train_config["checkpoint_every"] or max(1, train_config["epochs"] // 20),
+        resume=resume,
     )
     seconds = time.perf_counter() - start
     run = Run(config, model, history, dataset, seconds)

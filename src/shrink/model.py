@@ -174,6 +174,9 @@ class Model:
         print_every: int = 0,
         callback=None,
         track_sparsity: bool = False,
+        checkpoint: str | os.PathLike | None = None,
+        checkpoint_every: int = 100,
+        resume: bool = False,
     ) -> History:
         """Train and return the per-epoch ``History``.
 
@@ -184,6 +187,7 @@ class Model:
             Integer labels (n,) or one-hot (n, k) for ``CategoricalCrossentropy``; 0/1 targets
             (n,) or (n, k) for ``BinaryCrossentropy``; values (n,) or (n, k) for regression.
         epochs : int ≥ 1
+            The total number of epochs (a resumed run counts the ones already done).
         batch_size : int ≥ 1 or None
             None trains on the full batch (one update per epoch).
         validation_data : (X_val, y_val), optional
@@ -198,10 +202,17 @@ class Model:
             Called as ``callback(epoch, logs)`` after every epoch (progress bars, live plots).
         track_sparsity : bool
             Also record ``zero_weights``, the fraction of weights exactly zero after each epoch.
+        checkpoint : path, optional
+            Write a checkpoint here every ``checkpoint_every`` epochs and at the end: parameters,
+            optimizer state, random state, shuffle order, epoch counter and history.
+        resume : bool
+            Continue from ``checkpoint`` (which must exist) instead of starting afresh; the result
+            is exactly that of an uninterrupted run.
 
         Training metrics of an epoch are averages over its batches, each measured before its
         update (the seed's convention); validation metrics are measured after the epoch.
-        A non-finite loss raises ``DivergenceError`` before the update that would use it.
+        A non-finite loss raises ``DivergenceError`` at once; the model keeps the last
+        parameters whose loss was finite.
         """
         if self.optimizer is None:
             raise ValueError("fit needs an optimizer: pass optimizer=SGD(...) (or Adam, ...) to Model, or set model.optimizer")
@@ -211,60 +222,66 @@ class Model:
         print_every = check_int(print_every, "print_every", minimum=0)
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable as callback(epoch, logs), got {callback!r}")
+        if checkpoint is not None:
+            checkpoint_every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
+        elif resume:
+            raise ValueError("resume=True needs the checkpoint path to resume from (checkpoint=...)")
         X, y = self._check_data(X, y)
         validation = None
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise ValueError("validation_data must be a pair (X_val, y_val)")
             validation = self._check_data(*validation_data, names=("X_val", "y_val"))
-        rng = check_rng(rng)
+        run = _Run(X, y, len(X) if batch_size is None else min(batch_size, len(X)), shuffle, check_rng(rng))
         for layer in self.layers:
             if isinstance(layer, Dropout) and not layer.rng_given:
-                layer.rng = rng
+                layer.rng = run.rng
+        if resume:
+            from .persistence import load_checkpoint
 
-        size = len(X) if batch_size is None else min(batch_size, len(X))
-        order = np.arange(len(X))
-        history = History()
+            load_checkpoint(checkpoint, self, run)
         # The optimizer applies some penalties itself (proximal L1): gradients must omit them.
         for layer in self.layers:
             layer.prox_penalties = self.optimizer.prox_penalties
-        # Overflow on the way to a non-finite loss is reported as one DivergenceError,
-        # not as a stream of RuntimeWarnings first.
         try:
+            # Overflow on the way to a non-finite loss is reported as one DivergenceError,
+            # not as a stream of RuntimeWarnings first.
             with np.errstate(over="ignore", invalid="ignore"):
-                self._fit_loop(X, y, epochs, size, order, shuffle, rng, validation, history,
-                               print_every, callback, track_sparsity)
+                while run.epoch < epochs:
+                    epoch = run.epoch
+                    if run.shuffle and run.size < len(X):
+                        run.rng.shuffle(run.order)
+                    logs = self._train_epoch(run)
+                    if track_sparsity:
+                        logs["zero_weights"] = zero_fraction(self)
+                    if validation is not None:
+                        logs.update({f"val_{k}": v for k, v in self._evaluate(*validation).items() if k != "reg_loss"})
+                    run.history.append(epoch, logs)
+                    run.epoch += 1
+                    if checkpoint is not None and (run.epoch % checkpoint_every == 0 or run.epoch == epochs):
+                        from .persistence import save_checkpoint
+
+                        save_checkpoint(checkpoint, self, run)
+                    if print_every and epoch % print_every == 0:
+                        print(_format_epoch(epoch, logs), flush=True)
+                    if callback is not None:
+                        callback(epoch, logs)
         finally:
             for layer in self.layers:
                 layer.prox_penalties = ()
-        return history
+        return run.history
 
-    def _fit_loop(self, X, y, epochs, size, order, shuffle, rng, validation, history, print_every, callback,
-                  track_sparsity) -> None:
-        for epoch in range(epochs):
-            if shuffle and size < len(X):
-                rng.shuffle(order)
-            logs = self._train_epoch(epoch, X, y, size, order if shuffle else None)
-            if track_sparsity:
-                logs["zero_weights"] = zero_fraction(self)
-            if validation is not None:
-                logs.update({f"val_{k}": v for k, v in self._evaluate(*validation).items() if k != "reg_loss"})
-            history.append(epoch, logs)
-            if print_every and epoch % print_every == 0:
-                print(_format_epoch(epoch, logs), flush=True)
-            if callback is not None:
-                callback(epoch, logs)
-
-    def _train_epoch(self, epoch: int, X, y, size: int, order: np.ndarray | None) -> dict[str, float]:
-        """One pass over the data in batches of ``size`` (in ``order`` if given); its metrics."""
+    def _train_epoch(self, run: _Run) -> dict[str, float]:
+        """One pass over the data in batches of ``run.size``; the epoch's training metrics."""
+        X, y, size = run.X, run.y, run.size
         n = len(X)
         classifier = self.loss.is_classifier
         data_sum = reg_sum = accuracy_sum = 0.0
         for step, start in enumerate(range(0, n, size)):
             if size == n:
                 Xb, yb = X, y  # full batch: order is irrelevant to the gradient; no copy
-            elif order is not None:
-                rows = order[start : start + size]
+            elif run.shuffle:
+                rows = run.order[start : start + size]
                 Xb, yb = X.take(rows, axis=0), y.take(rows, axis=0)
             else:
                 Xb, yb = X[start : start + size], y[start : start + size]
@@ -272,10 +289,11 @@ class Model:
             data_loss = self.loss.forward(outputs, yb)
             reg_loss = self.regularization_loss()
             if not math.isfinite(data_loss + reg_loss):
+                run.restore(self)  # back to the last parameters whose loss was finite
                 raise DivergenceError(
-                    f"loss became {data_loss + reg_loss} at epoch {epoch}, step {step}; "
+                    f"loss became {data_loss + reg_loss} at epoch {run.epoch}, step {step}; "
                     f"try a smaller learning rate (now {self.optimizer.current_learning_rate:g})",
-                    epoch=epoch,
+                    epoch=run.epoch,
                     step=step,
                 )
             weight = len(Xb) / n
@@ -285,7 +303,9 @@ class Model:
                 accuracy_sum += weight * self.loss.accuracy(outputs, yb)
             self._backward(outputs, yb)
             lr = self.optimizer.current_learning_rate
-            self.optimizer.step(self._update_parameters())
+            parameters = self._update_parameters()
+            run.remember(parameters)
+            self.optimizer.step(parameters)
         logs = {"loss": data_sum + reg_sum, "data_loss": data_sum, "reg_loss": reg_sum, "lr": lr}
         if classifier:
             logs["accuracy"] = accuracy_sum
@@ -362,6 +382,31 @@ class Model:
         inner = ",\n".join(f"    {layer!r}" for layer in self.layers)
         optimizer = f", optimizer={self.optimizer!r}" if self.optimizer is not None else ""
         return f"Model([\n{inner},\n], loss={self.loss!r}{optimizer}, dtype='{self.dtype}')"
+
+
+class _Run:
+    """The state of one ``fit``: data, batching, randomness, progress — what a checkpoint saves."""
+
+    def __init__(self, X, y, size: int, shuffle: bool, rng: np.random.Generator):
+        self.X, self.y, self.size, self.shuffle, self.rng = X, y, size, shuffle, rng
+        self.order = np.arange(len(X))
+        self.epoch = 0
+        self.history = History()
+        self._snapshot: list[np.ndarray] | None = None
+        self._snapshot_valid = False
+
+    def remember(self, parameters) -> None:
+        """Copy the parameters about to be updated: their loss was just seen to be finite."""
+        if self._snapshot is None or len(self._snapshot) != len(parameters):
+            self._snapshot = [np.empty_like(p.value) for p in parameters]
+        for saved, p in zip(self._snapshot, parameters):
+            np.copyto(saved, p.value)
+        self._snapshot_valid = True
+
+    def restore(self, model) -> None:
+        if self._snapshot_valid:
+            for saved, (_, value, _) in zip(self._snapshot, model.parameters()):
+                np.copyto(value, saved)
 
 
 def _check_chain(layers) -> tuple[int, int]:

@@ -199,3 +199,85 @@ def load_model(path):
         raise
     except (KeyError, TypeError, ValueError) as error:
         raise ModelFileError(f"{path!r} describes an invalid model ({error})") from None
+
+
+# ---------------------------------------------------------------------------- checkpoints
+CHECKPOINT_FORMAT = "shrink.checkpoint"
+
+
+def _rng_state(rng: np.random.Generator) -> dict:
+    return rng.bit_generator.state  # plain ints and strings: JSON-ready
+
+
+def save_checkpoint(path, model, run) -> None:
+    """Everything needed to continue ``fit`` exactly: parameters, optimizer state and update
+    count, the random generators' states, the shuffle order, the epoch and the history."""
+    from .layers import Dropout
+
+    optimizer = model.optimizer
+    meta = {
+        "format": CHECKPOINT_FORMAT,
+        "version": VERSION,
+        "model": describe(model),
+        "epoch": run.epoch,
+        "iterations": optimizer.iterations,
+        "rng": _rng_state(run.rng),
+        "dropout_rngs": {str(i): _rng_state(layer.rng) for i, layer in enumerate(model.layers)
+                         if isinstance(layer, Dropout) and layer.rng_given},
+        "samples": len(run.X),
+        "batch_size": run.size,
+        "shuffle": run.shuffle,
+        "history": {"epoch": run.history.epoch, "history": run.history.history},
+    }
+    arrays = {_META: np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8), "order": run.order}
+    arrays.update({f"layers.{key}": value for key, value, _ in model.parameters()})
+    for name, slots in optimizer.state.items():
+        for slot, value in slots.items():
+            arrays[f"optimizer.{name}.{slot}"] = value
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    atomic_write(path, buffer.getvalue())
+
+
+def load_checkpoint(path, model, run) -> None:
+    """Put a checkpoint's state into ``model`` and the fit ``run``; refuse a mismatched one."""
+    from .history import History
+
+    where = os.fspath(path)
+    if not os.path.exists(where):
+        raise FileNotFoundError(f"nothing to resume: no checkpoint at {where!r}")
+    try:
+        with np.load(where, allow_pickle=False) as archive:
+            meta = json.loads(archive[_META].tobytes().decode("utf-8"))
+            arrays = {name: archive[name] for name in archive.files if name != _META}
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError, UnicodeDecodeError) as error:
+        raise ModelFileError(f"{where!r} is not a readable shrink checkpoint ({error})") from None
+    if meta.get("format") != CHECKPOINT_FORMAT:
+        raise ModelFileError(f"{where!r} is not a shrink checkpoint (format {meta.get('format')!r})")
+    if not isinstance(meta.get("version"), int) or meta["version"] > VERSION:
+        raise ModelFileError(f"{where!r} was written by a newer shrink (checkpoint version {meta.get('version')!r})")
+    ours = describe(model)
+    for part in ("layers", "loss", "optimizer", "dtype"):
+        if meta["model"][part] != ours[part]:
+            raise ModelFileError(f"cannot resume from {where!r}: its {part} differ from this model's")
+    for key, expected in (("samples", len(run.X)), ("batch_size", run.size), ("shuffle", run.shuffle)):
+        if meta[key] != expected:
+            raise ModelFileError(f"cannot resume from {where!r}: it was trained with {key}={meta[key]!r}, "
+                                 f"this fit has {expected!r}")
+    for key, value, _ in model.parameters():
+        value[...] = arrays[f"layers.{key}"]
+    optimizer = model.optimizer
+    optimizer.state.clear()
+    for name in arrays:
+        if name.startswith("optimizer."):
+            param, slot = name[len("optimizer."):].rsplit(".", 1)
+            optimizer.state.setdefault(param, {})[slot] = arrays[name].copy()
+    optimizer.iterations = meta["iterations"]
+    run.rng.bit_generator.state = meta["rng"]
+    for index, state in meta["dropout_rngs"].items():
+        model.layers[int(index)].rng.bit_generator.state = state
+    run.order = arrays["order"].copy()
+    run.epoch = meta["epoch"]
+    run.history = History()
+    for i, epoch in enumerate(meta["history"]["epoch"]):
+        run.history.append(epoch, {k: v[i] for k, v in meta["history"]["history"].items()})
