@@ -163,10 +163,10 @@ class Dense(Layer):
         self.dbiases = np.matmul(ones, dvalues, out=cache.empty("dbiases", self.biases.shape, dtype))
         for penalty in self.penalties_of("weights"):
             if not isinstance(penalty, self.prox_penalties):
-                penalty.add_grad(self.weights, self.dweights)
+                penalty.add_grad(self.weights, self.dweights, cache.empty("work_w", self.weights.shape, dtype))
         for penalty in self.penalties_of("biases"):
-            if not isinstance(penalty, self.prox_penalties):
-                penalty.add_grad(self.biases, self.dbiases)  # biases, not weights (the seed's bug)
+            if not isinstance(penalty, self.prox_penalties):  # biases, not weights (the seed's bug)
+                penalty.add_grad(self.biases, self.dbiases, cache.empty("work_b", self.biases.shape, dtype))
         if not need_dinputs:
             self.dinputs = None
             return None

@@ -92,6 +92,14 @@ class Optimizer:
         self.l1_method = _check_l1_method(l1_method)
         self.iterations = 0
         self.state: dict[str, dict[str, np.ndarray]] = {}
+        # Per-parameter work arrays, reused every step; not state (never saved or compared).
+        self._scratch: dict[tuple[str, str], np.ndarray] = {}
+
+    def _work(self, name: str, slot: str, like: np.ndarray) -> np.ndarray:
+        array = self._scratch.get((name, slot))
+        if array is None or array.shape != like.shape or array.dtype != like.dtype:
+            array = self._scratch[(name, slot)] = np.empty_like(like)
+        return array
 
     @property
     def prox_penalties(self) -> tuple[type, ...]:
@@ -114,14 +122,15 @@ class Optimizer:
             param = param if isinstance(param, Parameter) else Parameter(*param)
             if self.weight_decay and param.decay:
                 np.multiply(param.value, 1.0 - lr * self.weight_decay, out=param.value)  # 1. decoupled
-            step = self._update(param.name, param.value, param.grad, lr)  # 2. the optimizer's step
-            for penalty in param.penalties:  # 3. penalties handled by their proximal operator
-                if isinstance(penalty, self.prox_penalties) and penalty:
-                    self._apply_l1(param.name, param.value, penalty, step)
+            prox = [p for p in param.penalties if p and isinstance(p, self.prox_penalties)]
+            step = self._update(param.name, param.value, param.grad, lr, bool(prox))  # 2. the step
+            for penalty in prox:  # 3. penalties handled by their proximal operator
+                self._apply_l1(param.name, param.value, penalty, step)
         self.iterations += 1
 
-    def _update(self, name: str, value: np.ndarray, grad: np.ndarray, lr: float) -> float | np.ndarray:
-        """Move ``value`` along ``grad``; return the per-coordinate step size t it used."""
+    def _update(self, name: str, value: np.ndarray, grad: np.ndarray, lr: float, need_step: bool):
+        """Move ``value`` along ``grad``; return the per-coordinate step size t it used (a
+        scalar or an array; adaptive optimizers may skip computing it unless ``need_step``)."""
         raise NotImplementedError  # pragma: no cover
 
     def _apply_l1(self, name: str, value: np.ndarray, penalty: Penalty, step) -> None:
@@ -151,6 +160,7 @@ class Optimizer:
     def reset(self) -> None:
         """Forget all state and the update count (a fresh optimizer with the same settings)."""
         self.state.clear()
+        self._scratch.clear()
         self.iterations = 0
 
     def get_config(self) -> dict:
@@ -179,7 +189,7 @@ class SGD(Optimizer):
         super().__init__(learning_rate, decay, weight_decay, l1_method)
         self.momentum = check_fraction(momentum, "momentum")
 
-    def _update(self, name, value, grad, lr):
+    def _update(self, name, value, grad, lr, need_step):
         if not self.momentum:
             value -= lr * grad
             return lr
@@ -204,7 +214,7 @@ class Adagrad(Optimizer):
         super().__init__(learning_rate, decay, weight_decay, l1_method)
         self.epsilon = check_positive(epsilon, "epsilon")
 
-    def _update(self, name, value, grad, lr):
+    def _update(self, name, value, grad, lr, need_step):
         cache = self._slot(name, "cache", value)
         cache += grad * grad
         step = lr / (np.sqrt(cache) + self.epsilon)
@@ -227,7 +237,7 @@ class RMSprop(Optimizer):
         self.epsilon = check_positive(epsilon, "epsilon")
         self.rho = check_fraction(rho, "rho")
 
-    def _update(self, name, value, grad, lr):
+    def _update(self, name, value, grad, lr, need_step):
         cache = self._slot(name, "cache", value)
         cache *= self.rho
         cache += (1 - self.rho) * grad * grad
@@ -265,19 +275,28 @@ class Adam(Optimizer):
         self.beta_1 = check_fraction(beta_1, "beta_1")
         self.beta_2 = check_fraction(beta_2, "beta_2")
 
-    def _update(self, name, value, grad, lr):
-        m = self._slot(name, "m", value)
-        v = self._slot(name, "v", value)
-        m *= self.beta_1
-        m += (1 - self.beta_1) * grad
-        v *= self.beta_2
-        v += (1 - self.beta_2) * grad * grad
+    def _update(self, name, value, grad, lr, need_step):
+        m, v = self._slot(name, "m", value), self._slot(name, "v", value)
+        work = self._work(name, "work", value)
         t = self.iterations + 1
-        m_hat = m / (1 - self.beta_1**t)
-        v_hat = v / (1 - self.beta_2**t)
-        step = lr / (np.sqrt(v_hat) + self.epsilon)
-        value -= step * m_hat
-        return step
+        c1, root_c2 = 1 - self.beta_1**t, np.sqrt(1 - self.beta_2**t)
+        # Eleven in-place passes and no temporaries: this loop is memory-bound, so passes are time.
+        m *= self.beta_1
+        np.multiply(grad, 1 - self.beta_1, out=work)
+        m += work                                   # m ← β₁m + (1 − β₁)g
+        v *= self.beta_2
+        np.multiply(grad, grad, out=work)
+        work *= 1 - self.beta_2
+        v += work                                   # v ← β₂v + (1 − β₂)g²
+        # lr·m̂/(√v̂ + ε) = (lr·√c₂/c₁)·m/(√v + ε·√c₂), with c = 1 − βᵗ: bias corrections as scalars
+        np.sqrt(v, out=work)
+        work += self.epsilon * root_c2
+        if need_step:  # the per-coordinate step t = lr/(√v̂ + ε), for the proximal L1 step
+            step = np.divide(lr * root_c2, work, out=self._work(name, "step", value))
+        np.divide(m, work, out=work)
+        work *= lr * root_c2 / c1
+        value -= work                               # w ← w − lr·m̂/(√v̂ + ε)
+        return step if need_step else None
 
     def get_config(self) -> dict:
         return {

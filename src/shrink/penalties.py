@@ -50,8 +50,11 @@ class Penalty:
     def grad(self, w: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def add_grad(self, w: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """Add ``∂Ω/∂w`` into ``out`` in place and return it (the hot-path form of ``grad``)."""
+    def add_grad(self, w: np.ndarray, out: np.ndarray, work: np.ndarray | None = None) -> np.ndarray:
+        """Add ``∂Ω/∂w`` into ``out`` in place and return it (the hot-path form of ``grad``).
+
+        ``work``, an array shaped like ``w``, lets a penalty compute without allocating.
+        """
         out += self.grad(w)
         return out
 
@@ -82,6 +85,14 @@ class L1(Penalty):
         """``l1 · sign(w)``, shape of ``w``; 0 where ``w == 0``."""
         return self.coef * np.sign(w)
 
+    def add_grad(self, w: np.ndarray, out: np.ndarray, work: np.ndarray | None = None) -> np.ndarray:
+        if work is None:
+            return super().add_grad(w, out)
+        np.sign(w, out=work)
+        work *= self.coef
+        out += work
+        return out
+
     def prox(self, v: np.ndarray, step: float | np.ndarray) -> np.ndarray:
         """Soft threshold: ``argmin_x ½‖x − v‖² + step·l1·‖x‖₁ = sign(v)·max(|v| − step·l1, 0)``.
 
@@ -109,6 +120,14 @@ class L2(Penalty):
     def grad(self, w: np.ndarray) -> np.ndarray:
         """``2 · l2 · w``, shape of ``w``."""
         return (2.0 * self.coef) * w
+
+    def add_grad(self, w: np.ndarray, out: np.ndarray, work: np.ndarray | None = None) -> np.ndarray:
+        """``out += 2·l2·w`` in place; ``work`` (shape of w) spares the temporary."""
+        if work is None:
+            return super().add_grad(w, out)
+        np.multiply(w, 2.0 * self.coef, out=work)
+        out += work
+        return out
 
     def prox(self, v: np.ndarray, step: float | np.ndarray) -> np.ndarray:
         """Shrinkage: ``argmin_x ½‖x − v‖² + step·l2·‖x‖² = v / (1 + 2·step·l2)``."""
