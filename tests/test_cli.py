@@ -136,7 +136,7 @@ def test_evaluate_on_other_data(capsys, tmp_path):
 def test_gradcheck_passes_on_a_preset_and_fails_on_a_broken_gradient(capsys, monkeypatch):
     code, out, _ = run(capsys, "gradcheck", "preset:seed-spiral", "--samples", "32", "--entries", "20")
     assert code == 0 and "max relative error" in out and "(ok" in out
-    monkeypatch.setattr(L2, "grad", lambda self, w: self.coef * w)  # a ½ too many
+    monkeypatch.setattr(L2, "grad", lambda self, w, out=None: self.coef * w)  # a ½ too many
     code, out, _ = run(capsys, "gradcheck", "preset:seed-spiral", "--samples", "32", "--entries", "20",
                        "--set", "layers.0.weight_l2=0.5")
     assert code == 1 and "FAILED" in out

@@ -24,7 +24,7 @@ def test_resolve_fills_every_default():
     assert config["layers"][0] == {"type": "dense", "units": 3, "weight_l1": 0.0, "weight_l2": 0.0,
                                    "bias_l1": 0.0, "bias_l2": 0.0, "init": "seed"}
     assert config["optimizer"] == {"type": "sgd", "learning_rate": 1.0, "decay": 0.0, "momentum": 0.0}
-    assert config["train"] == {"epochs": 1, "batch_size": 0, "shuffle": True, "dtype": "float32"}
+    assert config["train"] == {"epochs": 1, "batch_size": 0, "shuffle": True, "dtype": "float32", "checkpoint_every": 0}
 
 
 def test_resolved_config_round_trips_through_toml():

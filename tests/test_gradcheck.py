@@ -73,7 +73,7 @@ def test_every_combination_passes_the_gradient_check(loss_name, activation, pena
 def test_gradcheck_catches_a_wrong_penalty_gradient(monkeypatch):
     model, X, y = build("cce", "tanh", "weight_l2", False)
     assert gradcheck(model, X, y) < 1e-6
-    monkeypatch.setattr(L2, "grad", lambda self, w: self.coef * w)  # the ½ forgotten: λw, not 2λw
+    monkeypatch.setattr(L2, "grad", lambda self, w, out=None: self.coef * w)  # the ½ forgotten: λw, not 2λw
     assert gradcheck(model, X, y) > 1e-3
 
 

@@ -16,15 +16,21 @@ __all__ = ["Linear", "ReLU", "Sigmoid", "Softmax", "Tanh"]
 class ReLU(Layer):
     """``max(x, 0)``; derivative 1 where x > 0, else 0 (0 at x = 0, as PyTorch)."""
 
+    #: Set by ``Model`` when this layer's training inputs and gradients are buffers private to
+    #: the step (a Dense layer's output and dinputs): then they are overwritten in place,
+    #: which saves streaming a second (n, k) array through the cache each way.
+    in_place = False
+
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
         self.inputs = inputs
         # mask-and-multiply is faster than np.maximum here, and backward reuses the mask.
         self.mask = np.greater(inputs, 0, out=self._out("mask", inputs.shape, bool, training))
-        self.output = np.multiply(inputs, self.mask, out=self._out("output", inputs.shape, inputs.dtype, training))
+        out = inputs if training and self.in_place else self._out("output", inputs.shape, inputs.dtype, training)
+        self.output = np.multiply(inputs, self.mask, out=out)
         return self.output
 
     def backward(self, dvalues: np.ndarray) -> np.ndarray:
-        out = self._cache.empty("dinputs", dvalues.shape, dvalues.dtype)
+        out = dvalues if self.in_place else self._cache.empty("dinputs", dvalues.shape, dvalues.dtype)
         self.dinputs = np.multiply(dvalues, self.mask, out=out)
         return self.dinputs
 

@@ -75,20 +75,3 @@ def row_max(z: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.maximum(out, z[:, j : j + 1], out=out)
     return out
 
-
-def row_argmax(z: np.ndarray) -> np.ndarray:
-    """Index of each row's maximum of ``z`` (n, k), the first one on ties, like ``np.argmax``.
-
-    For few columns a loop over them beats ``z.argmax(axis=1)`` several times over, for the
-    same reason as ``row_max``.
-    """
-    k = z.shape[1]
-    if k > 32:
-        return np.argmax(z, axis=1)
-    best = np.zeros(len(z), dtype=np.intp)
-    value = z[:, 0].copy()
-    for j in range(1, k):
-        better = z[:, j] > value  # strictly greater: the first maximum wins, as in np.argmax
-        best[better] = j
-        np.maximum(value, z[:, j], out=value)
-    return best

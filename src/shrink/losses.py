@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import Sigmoid, Softmax
-from .buffers import BufferCache, row_argmax
+from .buffers import BufferCache
 
 __all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "Loss", "MeanAbsoluteError", "MeanSquaredError"]
 
@@ -101,8 +101,8 @@ class CategoricalCrossentropy(Loss):
         return dinputs
 
     def accuracy(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
-        labels = y_true if y_true.ndim == 1 else row_argmax(y_true)
-        return float(np.mean(row_argmax(y_pred) == labels))
+        labels = y_true if y_true.ndim == 1 else np.argmax(y_true, axis=1)
+        return float(np.mean(np.argmax(y_pred, axis=1) == labels))
 
 
 class BinaryCrossentropy(Loss):

@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from .activations import Softmax
+from .activations import ReLU, Softmax
 from .errors import DivergenceError
 from .history import History
 from .layers import Dense, Dropout, Layer
@@ -64,6 +64,11 @@ class Model:
         self.dtype = np.dtype(_DTYPES[str(dtype)])
         self.n_features, self.n_outputs = _check_chain(layers)
         _check_head(layers, loss, self.n_outputs)
+        # A ReLU between two Dense layers may overwrite the first's output buffer and the
+        # second's dinputs buffer: nobody else reads them within a training step.
+        for before, layer, after in zip(layers, layers[1:], layers[2:] + [None]):
+            if isinstance(layer, ReLU):
+                layer.in_place = isinstance(before, Dense) and isinstance(after, Dense)
         for layer in layers:
             for name in layer.params:
                 setattr(layer, name, np.ascontiguousarray(getattr(layer, name), dtype=self.dtype))

@@ -47,15 +47,16 @@ class Penalty:
     def __call__(self, w: np.ndarray) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def grad(self, w: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+    def grad(self, w: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:  # pragma: no cover
+        """∂Ω/∂w, shape of ``w``, written into ``out`` when given."""
         raise NotImplementedError
 
     def add_grad(self, w: np.ndarray, out: np.ndarray, work: np.ndarray | None = None) -> np.ndarray:
         """Add ``∂Ω/∂w`` into ``out`` in place and return it (the hot-path form of ``grad``).
 
-        ``work``, an array shaped like ``w``, lets a penalty compute without allocating.
+        ``work``, an array shaped like ``w``, spares the temporary.
         """
-        out += self.grad(w)
+        out += self.grad(w, out=work)
         return out
 
     def prox(self, v: np.ndarray, step: float | np.ndarray) -> np.ndarray:  # pragma: no cover
@@ -81,16 +82,10 @@ class L1(Penalty):
     def __call__(self, w: np.ndarray) -> float:
         return self.coef * float(np.abs(w).sum(dtype=np.float64))
 
-    def grad(self, w: np.ndarray) -> np.ndarray:
+    def grad(self, w: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """``l1 · sign(w)``, shape of ``w``; 0 where ``w == 0``."""
-        return self.coef * np.sign(w)
-
-    def add_grad(self, w: np.ndarray, out: np.ndarray, work: np.ndarray | None = None) -> np.ndarray:
-        if work is None:
-            return super().add_grad(w, out)
-        np.sign(w, out=work)
-        work *= self.coef
-        out += work
+        out = np.sign(w, out=out)
+        out *= self.coef
         return out
 
     def prox(self, v: np.ndarray, step: float | np.ndarray) -> np.ndarray:
@@ -117,17 +112,9 @@ class L2(Penalty):
         flat = w.reshape(-1)
         return self.coef * float(np.dot(flat, flat))  # a dot product: no temporary w²
 
-    def grad(self, w: np.ndarray) -> np.ndarray:
+    def grad(self, w: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """``2 · l2 · w``, shape of ``w``."""
-        return (2.0 * self.coef) * w
-
-    def add_grad(self, w: np.ndarray, out: np.ndarray, work: np.ndarray | None = None) -> np.ndarray:
-        """``out += 2·l2·w`` in place; ``work`` (shape of w) spares the temporary."""
-        if work is None:
-            return super().add_grad(w, out)
-        np.multiply(w, 2.0 * self.coef, out=work)
-        out += work
-        return out
+        return np.multiply(w, 2.0 * self.coef, out=out)
 
     def prox(self, v: np.ndarray, step: float | np.ndarray) -> np.ndarray:
         """Shrinkage: ``argmin_x ½‖x − v‖² + step·l2·‖x‖² = v / (1 + 2·step·l2)``."""
