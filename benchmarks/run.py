@@ -45,6 +45,16 @@ def median_time(run, repeats: int) -> float:
     return statistics.median(run() for _ in range(repeats))
 
 
+def interleaved(runs: dict, repeats: int) -> dict:
+    """Median time of each contender, running them in turn within every repeat, so that drift
+    in the machine's speed (other tenants, clock changes) falls on all of them alike."""
+    times = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            times[name].append(run())
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def row(workload, contender, value, unit, ratio_text="", verdict=""):
     ROWS.append((workload, contender, value, unit, ratio_text, verdict))
 
@@ -130,7 +140,7 @@ def workload_spiral(quick: bool) -> None:
 
 # ---------------------------------------------------------------------------- 2. MNIST-shaped
 def workload_mnist(quick: bool) -> None:
-    n, repeats = (10000, 2) if quick else (60000, 3)
+    n, repeats = (10000, 2) if quick else (60000, 5)
     rng = np.random.default_rng(0)
     X = rng.random((n, 784), dtype=np.float32)
     y = rng.integers(0, 10, n)
@@ -146,15 +156,13 @@ def workload_mnist(quick: bool) -> None:
         model.fit(X, y, epochs=1, batch_size=128, rng=0)
         return time.perf_counter() - start
 
-    mine = median_time(ours, repeats)
-    row(name, "shrink", mine, "s")
+    runs = {"shrink": ours}
     if have("torch"):
         import torch
 
         Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-        best = None
         for threads in (1, 2):
-            def theirs():
+            def theirs(threads=threads):
                 torch.set_num_threads(threads)
                 torch.manual_seed(0)
                 net = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
@@ -172,15 +180,20 @@ def workload_mnist(quick: bool) -> None:
                     data_loss.item()  # shrink records the loss of every batch
                 return time.perf_counter() - start
 
-            t = median_time(theirs, repeats)
-            best = t if best is None else min(best, t)
-            row(name, f"PyTorch eager, {threads} thread(s)", t, "s", f"shrink/this {mine / t:.2f}")
+            runs[f"PyTorch {torch.__version__} eager, {threads} thread(s)"] = theirs
+    times = interleaved(runs, repeats)
+    mine = times.pop("shrink")
+    row(name, "shrink", mine, "s")
+    for label, t in times.items():
+        row(name, label, t, "s", f"shrink/this {mine / t:.2f}")
+    if times:
+        best = min(times.values())
         row(name, "target vs PyTorch's best", best, "s", f"shrink/torch {mine / best:.2f}", check(mine / best, 1.0) + " (<= 1.0)")
 
 
 # ---------------------------------------------------------------------------- 3. logistic regression
 def workload_logistic(quick: bool) -> None:
-    n, d, repeats = (20000, 100, 2) if quick else (100000, 100, 3)
+    n, d, repeats = (20000, 100, 2) if quick else (100000, 100, 5)
     rng = np.random.default_rng(0)
     X = rng.normal(size=(n, d))
     w = rng.normal(size=d) / np.sqrt(d)
@@ -201,9 +214,7 @@ def workload_logistic(quick: bool) -> None:
         fits["shrink"] = LogisticRegression(weight_l2=lam, tol=1e-6).fit(X, y)
         return time.perf_counter() - start
 
-    mine = median_time(ours, repeats)
-    ours_objective = objective(fits["shrink"].coef_.ravel(), fits["shrink"].intercept_[0])
-    row(name, "shrink LogisticRegression (L-BFGS)", mine, "s", f"J = {ours_objective:.10g}")
+    runs = {"shrink": ours}
     if have("sklearn"):
         from sklearn.linear_model import LogisticRegression as Reference
 
@@ -212,7 +223,13 @@ def workload_logistic(quick: bool) -> None:
             fits["sklearn"] = Reference(C=1 / (2 * lam * n), tol=1e-6, max_iter=1000).fit(X, y)
             return time.perf_counter() - start
 
-        t = median_time(theirs, repeats)
+        runs["sklearn"] = theirs
+    times = interleaved(runs, repeats)
+    mine = times["shrink"]
+    ours_objective = objective(fits["shrink"].coef_.ravel(), fits["shrink"].intercept_[0])
+    row(name, "shrink LogisticRegression (L-BFGS)", mine, "s", f"J = {ours_objective:.10g}")
+    if "sklearn" in times:
+        t = times["sklearn"]
         reference = objective(fits["sklearn"].coef_.ravel(), fits["sklearn"].intercept_[0])
         gap = (ours_objective - reference) / abs(reference)
         row(name, "scikit-learn LogisticRegression (lbfgs)", t, "s", f"J = {reference:.10g}")

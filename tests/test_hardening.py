@@ -149,11 +149,11 @@ def test_a_process_killed_while_saving_leaves_the_previous_file_intact(tmp_path)
     original = Model([Dense(3, 2, rng=0), Linear()], loss=MeanSquaredError(), dtype="float64")
     original.save(path)
     for delay in (0.05, 0.11, 0.17, 0.23, 0.31):
-        process = subprocess.Popen([sys.executable, "-c", KILL_WRITER, str(path)], stdout=subprocess.PIPE)
-        assert process.stdout.readline().strip() == b"ready"
-        time.sleep(delay)  # an 18 MB file is being written (and rewritten) right now
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        with subprocess.Popen([sys.executable, "-c", KILL_WRITER, str(path)], stdout=subprocess.PIPE) as process:
+            assert process.stdout.readline().strip() == b"ready"
+            time.sleep(delay)  # an 18 MB file is being written (and rewritten) right now
+            process.send_signal(signal.SIGKILL)
+            process.wait()
         loaded = Model.load(path)  # whichever version is there, it is whole
         assert loaded.layers[0].weights.shape in ((3, 2), (1500, 1500))
     leftovers = [p.name for p in tmp_path.iterdir() if p.name != "model.npz"]

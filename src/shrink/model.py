@@ -323,6 +323,11 @@ class Model:
         return np.concatenate([self._forward(X[i : i + _CHUNK], training=False) for i in range(0, len(X), _CHUNK)])
 
     def _evaluate(self, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
+        # A model with huge weights has an infinite loss: report it, without overflow warnings.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._evaluate_chunks(X, y)
+
+    def _evaluate_chunks(self, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
         data_loss = accuracy = 0.0
         for i in range(0, len(X), _CHUNK):
             Xc, yc = X[i : i + _CHUNK], y[i : i + _CHUNK]

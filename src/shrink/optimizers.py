@@ -276,25 +276,27 @@ class Adam(Optimizer):
         self.beta_2 = check_fraction(beta_2, "beta_2")
 
     def _update(self, name, value, grad, lr, need_step):
-        m, v = self._slot(name, "m", value), self._slot(name, "v", value)
+        # The moments are kept divided by (1 − β): m′ = m/(1 − β₁), v′ = v/(1 − β₂), so that
+        # m′ ← β₁m′ + g and v′ ← β₂v′ + g², and every constant folds into two scalars:
+        #     lr·m̂/(√v̂ + ε) = a·m′/(√v′ + b),  a = lr·(1 − β₁)/(c₁·k),  b = ε/k,
+        #     k = √((1 − β₂)/c₂),  cᵢ = 1 − βᵢᵗ.
+        # Ten in-place passes and no temporaries: this loop is memory-bound, so passes are time.
+        m, v = self._slot(name, "m_scaled", value), self._slot(name, "v_scaled", value)
         work = self._work(name, "work", value)
         t = self.iterations + 1
-        c1, root_c2 = 1 - self.beta_1**t, np.sqrt(1 - self.beta_2**t)
-        # Eleven in-place passes and no temporaries: this loop is memory-bound, so passes are time.
+        k = np.sqrt((1 - self.beta_2) / (1 - self.beta_2**t))
+        a, b = lr * (1 - self.beta_1) / ((1 - self.beta_1**t) * k), self.epsilon / k
         m *= self.beta_1
-        np.multiply(grad, 1 - self.beta_1, out=work)
-        m += work                                   # m ← β₁m + (1 − β₁)g
-        v *= self.beta_2
+        m += grad                                   # m′ ← β₁m′ + g
         np.multiply(grad, grad, out=work)
-        work *= 1 - self.beta_2
-        v += work                                   # v ← β₂v + (1 − β₂)g²
-        # lr·m̂/(√v̂ + ε) = (lr·√c₂/c₁)·m/(√v + ε·√c₂), with c = 1 − βᵗ: bias corrections as scalars
+        v *= self.beta_2
+        v += work                                   # v′ ← β₂v′ + g²
         np.sqrt(v, out=work)
-        work += self.epsilon * root_c2
+        work += b                                   # √v′ + b  =  (√v̂ + ε)/k
         if need_step:  # the per-coordinate step t = lr/(√v̂ + ε), for the proximal L1 step
-            step = np.divide(lr * root_c2, work, out=self._work(name, "step", value))
+            step = np.divide(lr / k, work, out=self._work(name, "step", value))
         np.divide(m, work, out=work)
-        work *= lr * root_c2 / c1
+        work *= a
         value -= work                               # w ← w − lr·m̂/(√v̂ + ε)
         return step if need_step else None
 
