@@ -109,14 +109,21 @@ def report_html(run: Run, pngs: dict[str, bytes]) -> str:
     return report.render(f"shrink run: {config['name']}", sections)
 
 
-def write_run(directory: str | os.PathLike, run: Run) -> list[str]:
-    """Write every file of ``run`` into ``directory`` (which must exist); return their names."""
-    directory = os.fspath(directory)
-    written = []
+def _writer(directory: str | os.PathLike) -> tuple[list[str], callable]:
+    """A list of written names and ``put(name, text_or_bytes)``, which writes atomically."""
+    directory, written = os.fspath(directory), []
 
     def put(name: str, data: bytes | str) -> None:
         atomic_write(os.path.join(directory, name), data.encode("utf-8") if isinstance(data, str) else data)
         written.append(name)
+
+    return written, put
+
+
+def write_run(directory: str | os.PathLike, run: Run) -> list[str]:
+    """Write every file of ``run`` into ``directory`` (which must exist); return their names."""
+    directory = os.fspath(directory)
+    written, put = _writer(directory)
 
     put("config.toml", to_toml(run.config))
     run.model.save(os.path.join(directory, "model.npz"))
@@ -199,12 +206,7 @@ def write_sweep(directory: str | os.PathLike, result, config: dict) -> list[str]
     from .config import with_values
 
     directory = os.fspath(directory)
-    written = []
-
-    def put(name: str, data: bytes | str) -> None:
-        atomic_write(os.path.join(directory, name), data.encode("utf-8") if isinstance(data, str) else data)
-        written.append(name)
-
+    written, put = _writer(directory)
     put("results.csv", rows_csv(result.points))
     put("folds.csv", rows_csv(result.folds))
     best = {"best": {k: v for k, v in result.best.items() if k != "index"},

@@ -68,10 +68,61 @@ class _ShrinkEstimator(BaseEstimator):
         self.loss_curve_ = list(history.history["loss"])
         self.n_iter_ = len(history)
 
+    def _fitted(self) -> None:
+        """A hook for attributes derived after training (the linear models' coef_)."""
+
     def _outputs(self, X) -> np.ndarray:
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return self.model_.predict(X)
+
+
+class _Classifier(ClassifierMixin):
+    """fit/predict for classifiers: labels encoded through ``classes_``; two classes get one
+    sigmoid output and binary cross-entropy, more a softmax and categorical cross-entropy."""
+
+    def fit(self, X, y):
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        check_classification_targets(y)
+        self.classes_, encoded = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes; got 1 class: {self.classes_[0]!r}")
+        if len(self.classes_) == 2:
+            self._train(X, encoded, 1, Sigmoid, BinaryCrossentropy())
+        else:
+            self._train(X, encoded, len(self.classes_), Softmax, CategoricalCrossentropy())
+        self._fitted()
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
+        probs = self._outputs(X)
+        return np.hstack([1 - probs, probs]) if len(self.classes_) == 2 else probs
+
+    def predict(self, X) -> np.ndarray:
+        probs = self.predict_proba(X)  # checks fittedness before classes_ is touched
+        return self.classes_[np.argmax(probs, axis=1)]
+
+
+class _Regressor(RegressorMixin):
+    """fit/predict for regressors (MSE, a linear head): one output per target."""
+
+    def fit(self, X, y):
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], multi_output=True, y_numeric=True)
+        self._single_target = y.ndim == 1
+        targets = y.reshape(len(y), -1)
+        self._train(X, targets, targets.shape[1], Linear, MeanSquaredError())
+        self._fitted()
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        outputs = self._outputs(X)
+        return outputs.ravel() if self._single_target else outputs
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
 
 
 # ---------------------------------------------------------------------------- networks
@@ -145,7 +196,7 @@ class _MLP(_ShrinkEstimator):
         self._finish(model, history)
 
 
-class MLPClassifier(ClassifierMixin, _MLP):
+class MLPClassifier(_Classifier, _MLP):
     """A multi-layer perceptron classifier with L1/L2 on weights and biases, and dropout.
 
     Parameters
@@ -174,49 +225,12 @@ class MLPClassifier(ClassifierMixin, _MLP):
     Binary problems use one sigmoid output and binary cross-entropy; more classes a softmax.
     """
 
-    def fit(self, X, y):
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
-        check_classification_targets(y)
-        self.classes_, encoded = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes; got 1 class: {self.classes_[0]!r}")
-        if len(self.classes_) == 2:
-            self._train(X, encoded, 1, Sigmoid, BinaryCrossentropy())
-        else:
-            self._train(X, encoded, len(self.classes_), Softmax, CategoricalCrossentropy())
-        return self
 
-    def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
-        probs = self._outputs(X)
-        return np.hstack([1 - probs, probs]) if len(self.classes_) == 2 else probs
-
-    def predict(self, X) -> np.ndarray:
-        probs = self.predict_proba(X)  # checks fittedness before classes_ is touched
-        return self.classes_[np.argmax(probs, axis=1)]
-
-
-class MLPRegressor(RegressorMixin, _MLP):
+class MLPRegressor(_Regressor, _MLP):
     """A multi-layer perceptron regressor (MSE) with L1/L2 on weights and biases, and dropout.
 
     Parameters are those of ``MLPClassifier``; the output layer is linear, one unit per target.
     """
-
-    def fit(self, X, y):
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], multi_output=True, y_numeric=True)
-        self._single_target = y.ndim == 1
-        targets = y.reshape(len(y), -1)
-        self._train(X, targets, targets.shape[1], Linear, MeanSquaredError())
-        return self
-
-    def predict(self, X) -> np.ndarray:
-        outputs = self._outputs(X)
-        return outputs.ravel() if self._single_target else outputs
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
 
 
 # ---------------------------------------------------------------------------- linear models
@@ -300,7 +314,7 @@ class _Linear(_ShrinkEstimator):
         return self._curvature
 
 
-class LogisticRegression(ClassifierMixin, _Linear):
+class LogisticRegression(_Classifier, _Linear):
     """Logistic regression (binary: sigmoid; more classes: softmax) with L1/L2 in shrink's
     convention: ``J = mean log-loss + weight_l1·Σ|w| + weight_l2·Σw²`` (intercept unpenalized
     unless ``bias_l1``/``bias_l2``). ``LogisticRegression(weight_l2=λ)`` is scikit-learn's
@@ -330,30 +344,12 @@ class LogisticRegression(ClassifierMixin, _Linear):
     def _curvature_for(self, n_outputs: int) -> float:
         return 0.25 if n_outputs == 1 else 0.5
 
-    def fit(self, X, y):
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
-        check_classification_targets(y)
-        self.classes_, encoded = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes; got 1 class: {self.classes_[0]!r}")
-        if len(self.classes_) == 2:
-            self._train(X, encoded, 1, Sigmoid, BinaryCrossentropy())
-        else:
-            self._train(X, encoded, len(self.classes_), Softmax, CategoricalCrossentropy())
+    def _fitted(self) -> None:
         self.coef_ = self.coefs_[0].T.copy()
         self.intercept_ = self.intercepts_[0].copy()
-        return self
-
-    def predict_proba(self, X) -> np.ndarray:
-        probs = self._outputs(X)
-        return np.hstack([1 - probs, probs]) if len(self.classes_) == 2 else probs
-
-    def predict(self, X) -> np.ndarray:
-        probs = self.predict_proba(X)  # checks fittedness before classes_ is touched
-        return self.classes_[np.argmax(probs, axis=1)]
 
 
-class LinearRegression(RegressorMixin, _Linear):
+class LinearRegression(_Regressor, _Linear):
     """Least squares with L1/L2 in shrink's convention: ``J = mean((y − Xw − b)²) +
     weight_l1·Σ|w| + weight_l2·Σw²``: ridge is ``weight_l2 = alpha/n`` of scikit-learn's
     ``Ridge(alpha)``, lasso ``weight_l1 = 2·alpha`` of ``Lasso(alpha)``. Parameters as for
@@ -363,22 +359,8 @@ class LinearRegression(RegressorMixin, _Linear):
     def _curvature_for(self, n_outputs: int) -> float:
         return 2.0 / n_outputs
 
-    def fit(self, X, y):
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], multi_output=True, y_numeric=True)
-        self._single_target = y.ndim == 1
-        targets = y.reshape(len(y), -1)
-        self._train(X, targets, targets.shape[1], Linear, MeanSquaredError())
+    def _fitted(self) -> None:
         self.coef_ = self.coefs_[0].T.copy()
         self.intercept_ = self.intercepts_[0].copy()
         if self._single_target:
             self.coef_, self.intercept_ = self.coef_.ravel(), float(self.intercept_[0])
-        return self
-
-    def predict(self, X) -> np.ndarray:
-        outputs = self._outputs(X)
-        return outputs.ravel() if self._single_target else outputs
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
