@@ -82,7 +82,8 @@ def test_bad_overrides(assignment, match):
         ({"train": {"dtype": "float16"}}, r"train\.dtype: unknown value 'float16'"),
         ({"trian": {}}, r"trian: unknown key; did you mean 'train'"),
         ({"seed": -1}, r"seed: must be >= 0"),
-        ({"name": "a/b"}, r"name: must be a non-empty string without slashes"),
+        ({"name": "a/b"}, r"name: must be a non-empty printable string without slashes"),
+        ({"name": "tab\there"}, r"name: must be a non-empty printable string"),
     ],
 )
 def test_bad_configs_name_the_key_and_what_is_allowed(change, match):

@@ -220,8 +220,8 @@ def resolve(raw: dict) -> dict:
         raise ConfigError("", "a config must be a TOML table")
     _check_keys(raw, _TOP, "")
     name = raw.get("name", "run")
-    if not isinstance(name, str) or not name.strip() or any(c in name for c in "/\\\0"):
-        raise ConfigError("name", f"must be a non-empty string without slashes, got {name!r}")
+    if not isinstance(name, str) or not name.strip() or any(c in name for c in "/\\") or not name.isprintable():
+        raise ConfigError("name", f"must be a non-empty printable string without slashes, got {name!r}")
     seed = _number(raw.get("seed", 0), "seed", integer=True, minimum=0)
     loss = _resolve_loss(_table(raw, "loss"))
     return {
