@@ -241,3 +241,38 @@ def test_prune_writes_a_smaller_file_with_equal_predictions(capsys, tmp_path):
 def test_geometry_writes_the_picture(capsys, tmp_path):
     code, out, _ = run(capsys, "geometry", "--out", "g.png")
     assert code == 0 and (tmp_path / "g.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_resume_needs_out_and_refuses_fewer_epochs(capsys, tmp_path):
+    code, _, err = run(capsys, "train", "preset:nnfs-ch14", "--resume", "--quiet")
+    assert code == 2 and "--resume needs --out DIR" in err
+    assert run(capsys, "train", "preset:nnfs-ch14", "--out", "r", "--set", "train.epochs=40", "--quiet")[0] == 0
+    code, _, err = run(capsys, "train", "preset:nnfs-ch14", "--out", "r", "--set", "train.epochs=20", "--quiet", "--resume")
+    assert code == 2 and "epochs=20 is fewer than the 40" in err
+    code, out, err = run(capsys, "train", "preset:nnfs-ch14", "--out", "r", "--set", "train.epochs=60", "--quiet", "--resume")
+    assert code == 0 and "60 epochs" in out  # a finished run can be trained for longer
+
+
+def test_predict_thresholds_each_output_of_a_multi_output_sigmoid_model(capsys, tmp_path):
+    from shrink import BinaryCrossentropy, Dense, Sigmoid
+    from shrink.config import to_toml
+
+    config = {"name": "multi", "seed": 0, "data": {"source": "spiral"}, "layers": [
+        {"type": "dense", "units": 2}, {"type": "sigmoid"}], "loss": {"type": "binary_crossentropy"}}
+    from shrink.config import resolve
+
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "config.toml").write_text(to_toml(resolve(config)))
+    model = Model([Dense(2, 2, rng=0), Sigmoid()], loss=BinaryCrossentropy(), dtype="float64")
+    model.layers[0].weights[:] = [[10.0, -10.0], [0.0, 0.0]]
+    model.save(tmp_path / "r" / "model.npz")
+    (tmp_path / "x.csv").write_text("1.0,0.0\n")
+    code, out, _ = run(capsys, "predict", "r", "x.csv")
+    assert code == 0 and out.splitlines()[0] == "label_0,label_1,p_0,p_1"
+    assert out.splitlines()[1].startswith("1,0,")  # both outputs judged on their own
+
+
+def test_prune_rejects_a_negative_or_nan_tolerance(capsys):
+    for bad in ("-1", "nan"):
+        code, _, err = run(capsys, "prune", "r", "--tol", bad)
+        assert code == 2 and "expected a finite number >= 0" in err

@@ -257,3 +257,63 @@ def test_sweep_mistakes_are_one_line_exit_2(tmp_path, monkeypatch, capsys, argv,
     code = main(["sweep", "preset:digits-small", "--quiet", "--set", "train.epochs=2", *argv])
     err = capsys.readouterr().err
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("key", ["data.train_size", "data.scale", "seed"])
+def test_grid_keys_that_change_the_data_are_refused(key):
+    with pytest.raises(SweepError, match="would change the data itself"):
+        sweep(small_config(), {key: [1, 2]}, jobs=1)
+
+
+def test_every_grid_point_must_fit_the_data_before_any_task_runs(tmp_path):
+    store = SweepStore(str(tmp_path / "s.sqlite"))
+    with pytest.raises(ValueError, match=r"label \d in y is out of range.*grid point"):
+        sweep(small_config(), {"layers.2.units": [10, 3]}, jobs=1, store=store)
+    assert store.results() == {}
+
+
+def test_resume_refuses_the_same_grid_in_another_key_order(tmp_path):
+    store = SweepStore(str(tmp_path / "s.sqlite"))
+    grid = {"layers.0.weight_l2": [0.0, 1e-2], "optimizer.learning_rate": [0.01, 0.02]}
+    sweep(small_config(), grid, jobs=1, store=store)
+    swapped = {"optimizer.learning_rate": [0.01, 0.02], "layers.0.weight_l2": [0.0, 1e-2]}
+    with pytest.raises(SweepError, match="cannot resume: the grid differ"):
+        sweep(small_config(), swapped, jobs=1, store=store, resume=True)
+
+
+def test_a_corrupt_store_is_a_clear_error(tmp_path):
+    (tmp_path / "s.sqlite").write_text("garbage, not a database")
+    with pytest.raises(SweepError, match="is not a sweep store"):
+        SweepStore(str(tmp_path / "s.sqlite"))
+
+
+def test_errors_raised_in_worker_processes_survive_pickling():
+    import pickle
+
+    from shrink import DivergenceError
+    from shrink.config import ConfigError
+
+    error = pickle.loads(pickle.dumps(ConfigError("layers.0.units", "must be >= 1, got 0")))
+    assert str(error) == "layers.0.units: must be >= 1, got 0" and error.key == "layers.0.units"
+    diverged = pickle.loads(pickle.dumps(DivergenceError("loss became nan", epoch=3, step=1)))
+    assert (str(diverged), diverged.epoch, diverged.step) == ("loss became nan", 3, 1)
+
+
+def test_sweeping_a_word_valued_key_plots_it_as_categories(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code = main(["sweep", "preset:digits-small", "--grid", "optimizer.type=adam,sgd", "--jobs", "1",
+                 "--set", "train.epochs=5", "--out", "sw", "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    assert (tmp_path / "sw" / "validation_curve.png").exists() and "'adam'" in capsys.readouterr().out
+
+
+def test_a_refused_sweep_leaves_its_directory_reusable(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["sweep", "preset:digits-small", "--grid", "layers.0.wieght_l2=0", "--out", "sw", "--quiet"]) == 2
+    assert not (tmp_path / "sw").exists()
+    capsys.readouterr()
+    code = main(["sweep", "preset:digits-small", "--grid", "layers.0.weight_l2=0", "--jobs", "1",
+                 "--set", "train.epochs=2", "--out", "sw", "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    assert main(["sweep", "preset:digits-small", "--grid", "layers.0.weight_l2=0", "--out", "sw", "--quiet"]) == 2
+    assert "pass --resume to continue the sweep" in capsys.readouterr().err

@@ -42,7 +42,8 @@ def _progress(total: int, quiet: bool, desc: str):
     return bar, callback
 
 
-def _new_directory(out: str | None, name: str, overwrite: bool) -> str:
+def _new_directory(out: str | None, name: str, overwrite: bool,
+                   hint: str = "choose another directory or pass --overwrite") -> str:
     """Where a run goes. Never overwrites a previous run unless told to."""
     if out is None:
         base = os.path.join("runs", name)
@@ -53,7 +54,7 @@ def _new_directory(out: str | None, name: str, overwrite: bool) -> str:
     elif os.path.exists(out) and not os.path.isdir(out):
         raise NotADirectoryError(f"--out {out!r} exists and is not a directory")
     elif os.path.isdir(out) and os.listdir(out) and not overwrite:
-        raise FileExistsError(f"--out {out!r} already holds files; choose another directory or pass --overwrite")
+        raise FileExistsError(f"--out {out!r} already holds files; {hint}")
     try:
         os.makedirs(out, exist_ok=True)
     except OSError as error:
@@ -108,7 +109,9 @@ def cmd_train(args) -> int:
 
     config = _config(args.config, args.set)
     if args.resume:
-        out = _resumable(args.out or os.path.join("runs", config["name"]), config)
+        if args.out is None:
+            raise ValueError("--resume needs --out DIR, the run directory to continue")
+        out = _resumable(args.out, config)
     else:
         out = _new_directory(args.out, config["name"], args.overwrite)
         atomic_write(os.path.join(out, "config.toml"), to_toml(config).encode("utf-8"))  # what is running
@@ -219,12 +222,18 @@ def cmd_predict(args) -> int:
     outputs = model.predict(X * config["data"]["scale"])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    if model.loss.is_classifier and outputs.shape[1] > 1:
+    from .losses import BinaryCrossentropy, CategoricalCrossentropy
+
+    if isinstance(model.loss, CategoricalCrossentropy):  # exclusive classes: the most probable
         writer.writerow(["label", *(f"p_{k}" for k in range(outputs.shape[1]))])
         rows = ([int(np.argmax(row)), *map(float, row)] for row in outputs)
-    elif model.loss.is_classifier:
+    elif isinstance(model.loss, BinaryCrossentropy) and outputs.shape[1] == 1:
         writer.writerow(["label", "p_1"])
         rows = ([int(row[0] > 0.5), float(row[0])] for row in outputs)
+    elif isinstance(model.loss, BinaryCrossentropy):  # independent yes/no outputs: each thresholded
+        k = outputs.shape[1]
+        writer.writerow([*(f"label_{j}" for j in range(k)), *(f"p_{j}" for j in range(k))])
+        rows = ([*(int(p > 0.5) for p in row), *map(float, row)] for row in outputs)
     else:
         writer.writerow([f"y_{k}" for k in range(outputs.shape[1])])
         rows = (list(map(float, row)) for row in outputs)
@@ -354,12 +363,18 @@ def cmd_sweep(args) -> int:
         if key.strip() in grid:
             raise ValueError(f"--grid {key.strip()} is given twice")
         grid[key.strip()] = parse_values(text)
+    if args.jobs is not None and args.jobs == 0:
+        raise ValueError("--jobs must be a positive number of workers, or -1 for all cores; got 0")
     if args.resume:
-        out = args.out or os.path.join("runs", f"{config['name']}-sweep")
+        if args.out is None:
+            raise ValueError("--resume needs --out DIR, the sweep directory to continue")
+        out = args.out
         if not os.path.exists(os.path.join(out, "sweep.sqlite")):
             raise FileNotFoundError(f"nothing to resume: {out!r} holds no sweep.sqlite")
     else:
-        out = _new_directory(args.out, f"{config['name']}-sweep", overwrite=False)
+        created = args.out is None or not os.path.exists(args.out)
+        out = _new_directory(args.out, f"{config['name']}-sweep", overwrite=False,
+                             hint="choose another directory, or pass --resume to continue the sweep in it")
     store = SweepStore(os.path.join(out, "sweep.sqlite"))
     bar = tqdm(desc=config["name"], unit="task", file=sys.stderr, leave=False, dynamic_ncols=True,
                disable=args.quiet or not sys.stderr.isatty())
@@ -378,6 +393,16 @@ def cmd_sweep(args) -> int:
 
             result = sweep(config, grid, cv=args.cv, jobs=args.jobs, scheduler=args.scheduler, path=args.path,
                            store=store, resume=args.resume, refit=args.refit, progress=progress)
+    except BaseException:
+        # A sweep refused before its definition was stored leaves nothing behind to trip over.
+        if not args.resume and store.definition() is None:
+            store.close()
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(os.path.join(out, "sweep.sqlite" + suffix)):
+                    os.unlink(os.path.join(out, "sweep.sqlite" + suffix))
+            if created and not os.listdir(out):
+                os.rmdir(out)
+        raise
     finally:
         store.close()
     files = write_sweep(out, result, config)
@@ -476,7 +501,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("prune", help="save a run's model in sparse form and report the bytes saved")
     p.add_argument("run_dir", metavar="RUN_DIR")
-    p.add_argument("--tol", type=float, default=0.0, help="also zero weights with |w| <= TOL (changes predictions)")
+    p.add_argument("--tol", type=_tolerance, default=0.0, help="also zero weights with |w| <= TOL (changes predictions)")
     p.add_argument("--out", metavar="FILE", help="default: RUN_DIR/model-sparse.npz")
     p.set_defaults(func=cmd_prune)
 
@@ -485,6 +510,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--radius", type=float, default=1.0, help="the constraint's radius t")
     p.set_defaults(func=cmd_geometry)
     return parser
+
+
+def _tolerance(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
 
 
 def _positive_int(text: str) -> int:

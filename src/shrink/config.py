@@ -30,6 +30,10 @@ class ConfigError(ShrinkError, ValueError):
     def __init__(self, key: str, message: str):
         super().__init__(f"{key}: {message}" if key else message)
         self.key = key
+        self._message = message
+
+    def __reduce__(self):  # rebuilt from its two arguments when raised in a worker process
+        return type(self), (self.key, self._message)
 
 
 LAYER_TYPES = {

@@ -17,6 +17,13 @@ class DivergenceError(ShrinkError, FloatingPointError):
         self.epoch = epoch
         self.step = step
 
+    def __reduce__(self):  # keyword-only arguments: tell pickle how to rebuild (worker processes)
+        return _rebuild_divergence, (str(self), self.epoch, self.step)
+
 
 class ModelFileError(ShrinkError, ValueError):
     """A file that is not a readable shrink model (foreign, truncated, corrupted, too new)."""
+
+
+def _rebuild_divergence(message: str, epoch: int, step: int) -> DivergenceError:
+    return DivergenceError(message, epoch=epoch, step=step)

@@ -245,6 +245,9 @@ class Model:
             from .persistence import load_checkpoint
 
             load_checkpoint(checkpoint, self, run)
+            if epochs < run.epoch:
+                raise ValueError(f"epochs={epochs} is fewer than the {run.epoch} the checkpoint {os.fspath(checkpoint)!r} "
+                                 "has already trained; resume with at least as many")
         # The optimizer applies some penalties itself (proximal L1): gradients must omit them.
         for layer in self.layers:
             layer.prox_penalties = self.optimizer.prox_penalties

@@ -201,7 +201,12 @@ def penalty_geometry(w_star=(1.6, 0.55), H=((1.0, 0.35), (0.35, 0.6)), radius: f
 
 
 def _sweep_axis(ax, key: str, values) -> None:
-    """A log λ axis that still shows λ = 0 (symlog, linear below the smallest positive value)."""
+    """A log λ axis that still shows λ = 0 (symlog, linear below the smallest positive value);
+    categories (optimizer names, ...) at evenly spaced ticks."""
+    if not _numeric(values):
+        ax.set_xticks(range(len(values)), [str(v) for v in values])
+        ax.set_xlabel(key)
+        return
     positive = [float(v) for v in values if isinstance(v, (int, float)) and v > 0]
     if positive and max(positive) / min(positive) > 20:
         if any(v == 0 for v in values):
@@ -211,15 +216,25 @@ def _sweep_axis(ax, key: str, values) -> None:
     ax.set_xlabel(key)
 
 
+def _numeric(values) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def _position(result, value) -> float:
+    """Where a grid value sits on the x axis: itself if numeric, else its index in the grid."""
+    values = result.grid[result.grid_keys[0]]
+    return float(value) if _numeric(values) else float(values.index(value))
+
+
 def _curves_by_rest(result):
     """(label, rows) per combination of the grid keys after the first."""
     first, rest = result.grid_keys[0], result.grid_keys[1:]
     groups: dict[tuple, list] = {}
     for row in result.points:
-        groups.setdefault(tuple(row[k] for k in rest), []).append(row)
+        groups.setdefault(tuple(str(row[k]) for k in rest), []).append(row)
     for combo, rows in groups.items():
         label = ", ".join(f"{k}={v}" for k, v in zip(rest, combo)) or "validation"
-        yield label, sorted(rows, key=lambda r: r[first])
+        yield label, sorted(rows, key=lambda r: _position(result, r[first]))
 
 
 def validation_curve(result) -> Figure:
@@ -229,15 +244,16 @@ def validation_curve(result) -> Figure:
     fig = Figure(figsize=(7.5, 4.2), layout="constrained")
     ax = fig.subplots()
     for label, rows in _curves_by_rest(result):
-        x = np.array([r[key] for r in rows], dtype=float)
+        x = np.array([_position(result, r[key]) for r in rows])
         mean = np.array([r["mean_val_data_loss"] for r in rows])
         se = np.nan_to_num(np.array([r["se_val_data_loss"] for r in rows]))
         line, = ax.plot(x, mean, "o-", ms=4, label=label)
         ax.fill_between(x, mean - se, mean + se, color=line.get_color(), alpha=0.2)
     for choice, marker, colour in ((result.best, "best (minimum)", VALIDATION), (result.best_1se, "best_1se", REG)):
         row = result.points[choice["index"]]
-        ax.axvline(row[key], color=colour, ls="--", lw=1)
-        ax.plot(row[key], row["mean_val_data_loss"], "*", ms=14, color=colour, label=f"{marker}: {key}={row[key]:g}")
+        x = _position(result, row[key])
+        ax.axvline(x, color=colour, ls="--", lw=1)
+        ax.plot(x, row["mean_val_data_loss"], "*", ms=14, color=colour, label=f"{marker}: {key}={row[key]}")
     _sweep_axis(ax, key, result.grid[key])
     folds = f"{result.n_folds}-fold CV" if result.n_folds > 1 else "hold-out"
     ax.set(title=f"Validation data loss, mean ± SE ({folds})", ylabel="validation data loss")
@@ -251,7 +267,8 @@ def sparsity_vs_lambda(result) -> Figure:
     fig = Figure(figsize=(7.5, 3.6), layout="constrained")
     ax = fig.subplots()
     for label, rows in _curves_by_rest(result):
-        ax.plot([r[key] for r in rows], [r["mean_zero_weights"] for r in rows], "o-", ms=4, label=label)
+        ax.plot([_position(result, r[key]) for r in rows], [r["mean_zero_weights"] for r in rows], "o-", ms=4,
+                label=label)
     _sweep_axis(ax, key, result.grid[key])
     ax.set(title="Exactly-zero weights", ylabel="share of weights", ylim=(-0.02, 1.02))
     ax.legend(fontsize=8)

@@ -185,7 +185,11 @@ class SweepStore:
     def __init__(self, path: str):
         self.path = path
         self.db = sqlite3.connect(path, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.DatabaseError as error:
+            self.db.close()
+            raise SweepError(f"{path} is not a sweep store ({error}); choose another --out") from None
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS tasks (task INTEGER PRIMARY KEY, point INTEGER NOT NULL, fold INTEGER NOT NULL,"
@@ -339,6 +343,10 @@ def sweep(
             raise SweepError(f"grid key {key!r} has no values")
     if refit not in ("best", "best_1se"):
         raise SweepError(f"refit must be 'best' or 'best_1se', got {refit!r}")
+    for key in grid:
+        if key == "seed" or key == "data" or key.startswith("data."):
+            raise SweepError(f"grid key {key!r} would change the data itself; a sweep compares models on the "
+                             "same data (set it with --set instead)")
     if path:
         if len(grid) != 1:
             raise SweepError("--path follows one penalty key; give exactly one --grid")
@@ -350,7 +358,11 @@ def sweep(
     point_configs = _point_configs(config, points)  # every grid point validated before any work
 
     data = load_data(config, streams(config["seed"]))
-    check_fits(build_model(config, data.X_train.shape[1]), data)
+    for point, point_config in zip(points, point_configs):  # every model must fit the data
+        try:
+            check_fits(build_model(point_config, data.X_train.shape[1]), data)
+        except ConfigError as error:
+            raise ConfigError(error.key, f"{str(error).split(': ', 1)[-1]} (grid point {point})") from None
     fold_rng = np.random.default_rng(np.random.SeedSequence(config["seed"], spawn_key=FOLD_SPAWN_KEY))
     classifier = config["loss"]["type"] in ("categorical_crossentropy", "binary_crossentropy")
     if cv is None:
@@ -362,7 +374,8 @@ def sweep(
                   for t, v in folds(data.y_train, cv, stratify=classifier, rng=fold_rng)]
     n_folds = len(splits)
 
-    definition = {"config": config, "grid": grid, "cv": cv, "path": path}
+    # The grid's key order numbers the tasks, so it is part of the definition: pairs, not a dict.
+    definition = {"config": config, "grid": [[k, v] for k, v in grid.items()], "cv": cv, "path": path}
     store = store or SweepStore(":memory:")
     stored = store.definition()
     if stored is None:
