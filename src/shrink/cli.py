@@ -11,6 +11,8 @@ import json
 import os
 import sys
 
+import numpy as np
+
 __all__ = ["main"]
 
 EXIT_USAGE = 2
@@ -149,7 +151,7 @@ def cmd_demo(args) -> int:
     atomic_write(os.path.join(out, "report.html"), html.encode("utf-8"))
     epochs = runs[0].metrics["epochs"]
     print(f"seed-000 spiral, 2-128-3 ReLU, SGD(lr=1.0, momentum=0.5), {epochs} full-batch epochs, same initial weights")
-    print(f"penalties on layers[0]: L2 = 5e-4; L1 = 5e-4 by subgradient (L1) and by proximal step (L1-prox)")
+    print("penalties on layers[0]: L2 = 5e-4; L1 = 5e-4 by subgradient (L1) and by proximal step (L1-prox)")
     headers = list(rows[0])
     widths = [max(len(h), 7) for h in headers]
     print("  ".join(f"{h:>{w}s}" for h, w in zip(headers, widths)))
@@ -559,5 +561,3 @@ def main(argv: list[str] | None = None) -> int:
         print("shrink: interrupted", file=sys.stderr)
         return 130
 
-
-import numpy as np  # noqa: E402  (used by predict; imported last to keep --help fast to read)
