@@ -240,8 +240,8 @@ def workload_logistic(quick: bool) -> None:
 
 # ---------------------------------------------------------------------------- 4. sweep
 def workload_sweep(quick: bool) -> None:
-    from shrink.config import load_config, resolve, with_values
-    from shrink.select import parse_values, sweep
+    from shrink.app.config import load_config, resolve, with_values
+    from shrink.app.sweep import parse_values, sweep
 
     epochs = 500 if quick else 3000
     config = resolve(with_values(load_config("preset:digits-small"), {"train.epochs": epochs}))

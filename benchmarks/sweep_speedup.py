@@ -14,8 +14,8 @@ import os
 import statistics
 import time
 
-from shrink.config import load_config, resolve, with_values
-from shrink.select import parse_values, sweep
+from shrink.app.config import load_config, resolve, with_values
+from shrink.app.sweep import parse_values, sweep
 
 
 def main() -> None:

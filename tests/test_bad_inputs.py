@@ -25,7 +25,7 @@ from shrink import (
     ReLU,
     Softmax,
 )
-from shrink.config import ConfigError, load_config, resolve, with_values
+from shrink.app.config import ConfigError, load_config, resolve, with_values
 
 
 def classifier():

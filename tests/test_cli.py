@@ -82,7 +82,7 @@ def test_same_config_and_seed_give_identical_runs(capsys, tmp_path):
         run(capsys, "train", "preset:nnfs-ch14", "--out", out, "--set", "train.epochs=20", "--quiet")
     assert (tmp_path / "a" / "history.csv").read_text() == (tmp_path / "b" / "history.csv").read_text()
     a, b = Model.load(tmp_path / "a" / "model.npz"), Model.load(tmp_path / "b" / "model.npz")
-    for (_, x, _), (_, y, _) in zip(a.parameters(), b.parameters()):
+    for (_, x, *_), (_, y, *_) in zip(a.parameters(), b.parameters()):
         np.testing.assert_array_equal(x, y)
 
 
@@ -255,11 +255,11 @@ def test_resume_needs_out_and_refuses_fewer_epochs(capsys, tmp_path):
 
 def test_predict_thresholds_each_output_of_a_multi_output_sigmoid_model(capsys, tmp_path):
     from shrink import BinaryCrossentropy, Dense, Sigmoid
-    from shrink.config import to_toml
+    from shrink.app.config import to_toml
 
     config = {"name": "multi", "seed": 0, "data": {"source": "spiral"}, "layers": [
         {"type": "dense", "units": 2}, {"type": "sigmoid"}], "loss": {"type": "binary_crossentropy"}}
-    from shrink.config import resolve
+    from shrink.app.config import resolve
 
     (tmp_path / "r").mkdir()
     (tmp_path / "r" / "config.toml").write_text(to_toml(resolve(config)))

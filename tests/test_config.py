@@ -1,6 +1,6 @@
 import pytest
 
-from shrink.config import ConfigError, apply_overrides, load_config, presets, resolve, to_toml
+from shrink.app.config import ConfigError, apply_overrides, load_config, presets, resolve, to_toml
 
 MINIMAL = {
     "data": {"source": "spiral"},
@@ -22,9 +22,10 @@ def test_resolve_fills_every_default():
     assert config["data"] == {"source": "spiral", "samples": 100, "classes": 3, "noise": 0.2, "validation": 0.2,
                               "target": -1, "scale": 1.0, "train_size": 0}
     assert config["layers"][0] == {"type": "dense", "units": 3, "weight_l1": 0.0, "weight_l2": 0.0,
-                                   "bias_l1": 0.0, "bias_l2": 0.0, "init": "seed"}
+                                   "bias_l1": 0.0, "bias_l2": 0.0, "init": "small_normal"}
     assert config["optimizer"] == {"type": "sgd", "learning_rate": 1.0, "decay": 0.0, "momentum": 0.0}
-    assert config["train"] == {"epochs": 1, "batch_size": 0, "shuffle": True, "dtype": "float32", "checkpoint_every": 0}
+    assert config["train"] == {"epochs": 1, "batch_size": 0, "shuffle": True, "dtype": "float32", "checkpoint_every": 0,
+                               "validation_split": 0.0}
 
 
 def test_resolved_config_round_trips_through_toml():
@@ -64,7 +65,7 @@ def test_bad_overrides(assignment, match):
         ({"layers": [{"type": "dense", "units": 3, "weight_l2": -1}]}, r"layers\.0\.weight_l2: must be >= 0"),
         ({"layers": [{"type": "dense", "units": 3, "wieght_l2": 1}]}, r"did you mean 'weight_l2'"),
         ({"layers": [{"type": "dropout"}]}, r"layers\.0\.rate: is required"),
-        ({"layers": [{"type": "dropout", "rate": 1.0}]}, r"layers\.0\.rate: must be < 1"),
+        ({"layers": [{"type": "dropout", "rate": 1.0}]}, r"layers\.0\.rate: must be in \[0, 1\)"),
         ({"layers": []}, "at least one"),
         ({"optimizer": {"type": "sgd", "momentun": 0.5}}, r"optimizer\.momentun: unknown key; did you mean 'momentum'"),
         ({"optimizer": {"type": "adam", "momentum": 0.5}}, r"optimizer\.momentum: unknown key"),

@@ -80,11 +80,11 @@ def test_gradcheck_catches_a_wrong_penalty_gradient(monkeypatch):
 def test_gradcheck_leaves_the_model_untouched_and_handles_float32():
     model, X, y = build("mse", "relu", "all", True)
     model = model.copy(dtype="float32")
-    before = [value.copy() for _, value, _ in model.parameters()]
+    before = [value.copy() for _, value, *_ in model.parameters()]
     errors = gradient_errors(model, X, y, rng=0)
     assert set(errors) == {"0.weights", "0.biases", "3.weights", "3.biases"}
     assert max(errors.values()) < 1e-6  # computed in float64 even for a float32 model
-    for (_, value, _), old in zip(model.parameters(), before):
+    for (_, value, *_), old in zip(model.parameters(), before):
         np.testing.assert_array_equal(value, old)
         assert value.dtype == np.float32
 

@@ -55,7 +55,7 @@ def test_larger_lambda_gives_smaller_weights():
     for lam in [0.0, 1e-4, 1e-3, 1e-2]:
         model = spiral_model(lam)
         model.fit(X, y, epochs=300, rng=0)
-        norms.append(sum(float(np.sum(v**2)) for name, v, _ in model.parameters() if name.endswith("weights")))
+        norms.append(sum(float(np.sum(v**2)) for name, v, *_ in model.parameters() if name.endswith("weights")))
     assert all(a > b for a, b in zip(norms, norms[1:])), norms
 
 
@@ -135,7 +135,7 @@ def test_same_seed_gives_bit_identical_runs():
     def run():
         model = spiral_model(1e-3, dropout=0.2)
         history = model.fit(X, y, epochs=5, batch_size=32, rng=7)
-        return history.history, [v.copy() for _, v, _ in model.parameters()]
+        return history.history, [v.copy() for _, v, *_ in model.parameters()]
 
     (h1, p1), (h2, p2) = run(), run()
     assert h1 == h2
@@ -144,9 +144,9 @@ def test_same_seed_gives_bit_identical_runs():
 
 
 def test_dtype_casts_parameters_and_float64_works():
-    assert all(v.dtype == np.float32 for _, v, _ in spiral_model().parameters())
+    assert all(v.dtype == np.float32 for _, v, *_ in spiral_model().parameters())
     model = spiral_model(dtype="float64")
-    assert all(v.dtype == np.float64 for _, v, _ in model.parameters())
+    assert all(v.dtype == np.float64 for _, v, *_ in model.parameters())
     X, y = spiral(20, 3, rng=0)
     model.fit(X, y, epochs=2)
     assert model.predict(X).dtype == np.float64
@@ -185,7 +185,7 @@ def test_divergence_stops_at_once_with_the_epoch():
     with pytest.raises(DivergenceError, match="smaller learning rate") as info:
         model.fit(X, X.ravel(), epochs=500)
     assert 0 < info.value.epoch < 500
-    assert all(np.isfinite(v).all() for _, v, _ in model.parameters())
+    assert all(np.isfinite(v).all() for _, v, *_ in model.parameters())
 
 
 # ---------------------------------------------------------------- bad input, before any work
@@ -208,11 +208,11 @@ def test_divergence_stops_at_once_with_the_epoch():
 )
 def test_bad_data_is_refused_before_training(X, y, error, match):
     model = spiral_model()
-    before = [v.copy() for _, v, _ in model.parameters()]
+    before = [v.copy() for _, v, *_ in model.parameters()]
     with pytest.raises(error, match=match):
         model.fit(X, y)
     assert model.optimizer.iterations == 0
-    for (_, v, _), old in zip(model.parameters(), before):
+    for (_, v, *_), old in zip(model.parameters(), before):
         np.testing.assert_array_equal(v, old)
 
 

@@ -42,7 +42,7 @@ def test_round_trip_is_exact(tmp_path, dtype):
     loaded = Model.load(path)
     assert loaded.dtype == model.dtype
     assert repr(loaded) == repr(model)  # architecture, penalties, loss, optimizer settings
-    for (name, a, _), (name_b, b, _) in zip(model.parameters(), loaded.parameters()):
+    for (name, a, *_), (name_b, b, *_) in zip(model.parameters(), loaded.parameters()):
         assert name == name_b and b.dtype == a.dtype
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))

@@ -236,10 +236,8 @@ def shrink_dense(model: Model) -> list[Dense]:
 
 def shrink_gradients(model: Model, X, y):
     """∂J/∂param from one training-mode forward/backward pass."""
-    Xc = np.asarray(X, dtype=model.dtype)
-    yc = np.asarray(y) if np.asarray(y).dtype.kind in "iu" else np.asarray(y, dtype=model.dtype)
-    outputs = model._forward(Xc, training=True)
-    model._backward(outputs, yc)
+    outputs = model.forward(X, training=True)
+    model.backward(outputs, y)
     return [(layer.dweights.copy(), layer.dbiases.copy()) for layer in shrink_dense(model)]
 
 
@@ -392,7 +390,7 @@ def test_fit_matches_torch_optim(opt_name, loss_name):
 
 
 def test_single_optimizer_step_matches_torch():
-    """``optimizer.step(model.parameters())`` after ``_forward``/``_backward`` is one torch step."""
+    """``optimizer.step(model.parameters())`` after ``loss_and_grad`` is one torch step."""
     case = LOSSES["mse"]
     X, y, params = make_data(case, seed=4)
     model = build_shrink(case, params, optimizer=Adam(learning_rate=0.1, epsilon=1e-8, beta_1=0.7, beta_2=0.9))

@@ -1,13 +1,25 @@
-"""shrink: L1- and L2-regularized neural networks and linear models, from scratch on NumPy."""
+"""shrink: L1- and L2-regularized neural networks and linear models, from scratch on NumPy.
+
+This package is the engine and needs NumPy only. The ``shrink`` command, configs, run
+directories, sweeps, plots and reports live in ``shrink.app`` (see ARCHITECTURE.md).
+"""
 
 from .activations import Linear, ReLU, Sigmoid, Softmax, Tanh
-from .errors import DivergenceError, ModelFileError, ShrinkError
+from .callbacks import Callback, EarlyStopping, LambdaCallback, LearningRateScheduler, ReduceLROnPlateau
+from .errors import (
+    ConvergenceWarning,
+    DivergenceError,
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
+    ModelFileError,
+    ShrinkError,
+)
 from .gradcheck import gradcheck, gradient_errors
 from .history import History
 from .layers import Dense, Dropout, Layer
 from .losses import BinaryCrossentropy, CategoricalCrossentropy, Loss, MeanAbsoluteError, MeanSquaredError
 from .model import Model
-from .optimizers import SGD, Adagrad, Adam, Optimizer, RMSprop
+from .optimizers import SGD, Adagrad, Adam, Optimizer, Parameter, RMSprop
 from .penalties import L1, L2, Penalty
 
 __version__ = "0.1.0"
@@ -17,14 +29,21 @@ __all__ = [
     "Adagrad",
     "Adam",
     "BinaryCrossentropy",
+    "Callback",
     "CategoricalCrossentropy",
+    "ConvergenceWarning",
     "Dense",
     "DivergenceError",
     "Dropout",
+    "EarlyStopping",
     "History",
+    "InvalidArgumentError",
+    "InvalidArgumentTypeError",
     "L1",
     "L2",
+    "LambdaCallback",
     "Layer",
+    "LearningRateScheduler",
     "Linear",
     "Loss",
     "MeanAbsoluteError",
@@ -32,9 +51,11 @@ __all__ = [
     "Model",
     "ModelFileError",
     "Optimizer",
+    "Parameter",
     "Penalty",
     "RMSprop",
     "ReLU",
+    "ReduceLROnPlateau",
     "ShrinkError",
     "Sigmoid",
     "Softmax",

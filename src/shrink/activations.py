@@ -21,15 +21,16 @@ class ReLU(Layer):
     #: which saves streaming a second (n, k) array through the cache each way.
     in_place = False
 
-    def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
+    def forward(self, inputs: np.ndarray, training: bool = False, *, reuse: bool | None = None) -> np.ndarray:
+        reuse = training if reuse is None else reuse
         self.inputs = inputs
         # mask-and-multiply is faster than np.maximum here, and backward reuses the mask.
-        self.mask = np.greater(inputs, 0, out=self._out("mask", inputs.shape, bool, training))
-        out = inputs if training and self.in_place else self._out("output", inputs.shape, inputs.dtype, training)
+        self.mask = np.greater(inputs, 0, out=self._out("mask", inputs.shape, bool, reuse))
+        out = inputs if reuse and self.in_place else self._out("output", inputs.shape, inputs.dtype, reuse)
         self.output = np.multiply(inputs, self.mask, out=out)
         return self.output
 
-    def backward(self, dvalues: np.ndarray) -> np.ndarray:
+    def backward(self, dvalues: np.ndarray, *, skip: tuple[type, ...] = ()) -> np.ndarray:
         out = dvalues if self.in_place else self._cache.empty("dinputs", dvalues.shape, dvalues.dtype)
         self.dinputs = np.multiply(dvalues, self.mask, out=out)
         return self.dinputs
@@ -38,12 +39,13 @@ class ReLU(Layer):
 class Tanh(Layer):
     """``tanh(x)``; derivative ``1 − tanh(x)²``."""
 
-    def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
+    def forward(self, inputs: np.ndarray, training: bool = False, *, reuse: bool | None = None) -> np.ndarray:
+        reuse = training if reuse is None else reuse
         self.inputs = inputs
-        self.output = np.tanh(inputs, out=self._out("output", inputs.shape, inputs.dtype, training))
+        self.output = np.tanh(inputs, out=self._out("output", inputs.shape, inputs.dtype, reuse))
         return self.output
 
-    def backward(self, dvalues: np.ndarray) -> np.ndarray:
+    def backward(self, dvalues: np.ndarray, *, skip: tuple[type, ...] = ()) -> np.ndarray:
         out = self._cache.empty("dinputs", dvalues.shape, dvalues.dtype)
         np.multiply(self.output, self.output, out=out)
         np.subtract(1, out, out=out)
@@ -57,9 +59,10 @@ class Sigmoid(Layer):
     Computed as ``½·(1 + tanh(x/2))``, which never overflows for large |x|.
     """
 
-    def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
+    def forward(self, inputs: np.ndarray, training: bool = False, *, reuse: bool | None = None) -> np.ndarray:
+        reuse = training if reuse is None else reuse
         self.inputs = inputs
-        out = self._out("output", inputs.shape, inputs.dtype, training)
+        out = self._out("output", inputs.shape, inputs.dtype, reuse)
         np.multiply(inputs, 0.5, out=out)
         np.tanh(out, out=out)
         out += 1
@@ -67,7 +70,7 @@ class Sigmoid(Layer):
         self.output = out
         return out
 
-    def backward(self, dvalues: np.ndarray) -> np.ndarray:
+    def backward(self, dvalues: np.ndarray, *, skip: tuple[type, ...] = ()) -> np.ndarray:
         out = self._cache.empty("dinputs", dvalues.shape, dvalues.dtype)
         np.subtract(1, self.output, out=out)
         out *= self.output
@@ -82,12 +85,13 @@ class Softmax(Layer):
     the model skips it and uses the fused gradient ``(s − y)/n`` instead.
     """
 
-    def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
+    def forward(self, inputs: np.ndarray, training: bool = False, *, reuse: bool | None = None) -> np.ndarray:
+        reuse = training if reuse is None else reuse
         self.inputs = inputs
         n, k = inputs.shape
         dtype = inputs.dtype
-        out = self._out("output", inputs.shape, dtype, training)
-        column = self._out("column", (n, 1), dtype, training)
+        out = self._out("output", inputs.shape, dtype, reuse)
+        column = self._out("column", (n, 1), dtype, reuse)
         # Subtracting the row max keeps exp() finite for any finite logits.
         np.subtract(inputs, row_max(inputs, column), out=out)
         np.exp(out, out=out)
@@ -97,7 +101,7 @@ class Softmax(Layer):
         self.output = out
         return out
 
-    def backward(self, dvalues: np.ndarray) -> np.ndarray:
+    def backward(self, dvalues: np.ndarray, *, skip: tuple[type, ...] = ()) -> np.ndarray:
         n, k = dvalues.shape
         out = self._cache.empty("dinputs", dvalues.shape, dvalues.dtype)
         np.multiply(dvalues, self.output, out=out)
@@ -111,10 +115,10 @@ class Softmax(Layer):
 class Linear(Layer):
     """The identity ``f(x) = x`` (a regression head); derivative 1."""
 
-    def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
+    def forward(self, inputs: np.ndarray, training: bool = False, *, reuse: bool | None = None) -> np.ndarray:
         self.inputs = self.output = inputs
         return inputs
 
-    def backward(self, dvalues: np.ndarray) -> np.ndarray:
+    def backward(self, dvalues: np.ndarray, *, skip: tuple[type, ...] = ()) -> np.ndarray:
         self.dinputs = dvalues
         return dvalues

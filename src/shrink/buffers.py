@@ -75,3 +75,24 @@ def row_max(z: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.maximum(out, z[:, j : j + 1], out=out)
     return out
 
+
+
+def row_argmax(z: np.ndarray) -> np.ndarray:
+    """Index of each row's maximum of ``z`` (n, k), shape (n,); the first on ties, as argmax.
+
+    For a few columns a pass per column beats ``z.argmax(axis=1)``'s per-row overhead.
+    """
+    n, k = z.shape
+    if k > 8:
+        return np.argmax(z, axis=1)
+    best = z[:, 0].copy()
+    index = np.zeros(n, dtype=np.intp)
+    for j in range(1, k):
+        column = z[:, j]
+        better = column > best  # strict: the first maximum wins ties, as np.argmax
+        index[better] = j
+        np.maximum(best, column, out=best)
+    # NaN rows: np.argmax returns the first NaN's index; keep that rule.
+    if np.isnan(best).any():
+        return np.argmax(z, axis=1)
+    return index

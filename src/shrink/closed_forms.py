@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import check_finite_number, check_positive
+from .errors import InvalidArgumentError, InvalidArgumentTypeError
+
+from .validation import check_nonnegative, check_positive
 
 __all__ = ["constrained_optimum", "l1_solution", "l2_solution", "quadratic_loss"]
 
@@ -29,10 +31,8 @@ def _check(w_star, h, alpha):
     w_star = np.asarray(w_star, dtype=np.float64)
     h = np.broadcast_to(np.asarray(h, dtype=np.float64), w_star.shape)
     if np.any(h <= 0) or not np.all(np.isfinite(h)):
-        raise ValueError("h (the Hessian diagonal) must be finite and > 0 everywhere")
-    alpha = check_finite_number(alpha, "alpha")
-    if alpha < 0:
-        raise ValueError(f"alpha must be >= 0, got {alpha!r}")
+        raise InvalidArgumentError("h", message="h (the Hessian diagonal) must be finite and > 0 everywhere")
+    alpha = check_nonnegative(alpha, "alpha")
     return w_star, h, alpha
 
 
@@ -62,10 +62,10 @@ def constrained_optimum(w_star, H, norm: str, radius: float, *, points: int = 20
     """
     w_star = np.asarray(w_star, dtype=np.float64)
     if w_star.shape != (2,):
-        raise ValueError(f"constrained_optimum is 2-D: w_star must have shape (2,), got {w_star.shape}")
+        raise InvalidArgumentError("w_star", message=f"constrained_optimum is 2-D: w_star must have shape (2,), got {w_star.shape}")
     radius = check_positive(radius, "radius")
     if norm not in ("l1", "l2"):
-        raise ValueError(f"norm must be 'l1' or 'l2', got {norm!r}")
+        raise InvalidArgumentError("norm", message=f"norm must be 'l1' or 'l2', got {norm!r}")
     order = 1 if norm == "l1" else 2
     if np.linalg.norm(w_star, order) <= radius:
         return w_star.copy()

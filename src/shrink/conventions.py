@@ -26,7 +26,9 @@ penalty: pass it as ``weight_decay`` to a shrink optimizer, where it means the s
 
 from __future__ import annotations
 
-from .validation import check_finite_number, check_int, check_positive
+from .errors import InvalidArgumentError, InvalidArgumentTypeError
+
+from .validation import check_int, check_nonnegative, check_number, check_positive
 
 __all__ = [
     "CONVERSIONS",
@@ -50,17 +52,11 @@ __all__ = [
 
 
 def _nonneg(value, name: str) -> float:
-    value = check_finite_number(value, name)
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0, got {value!r}")
-    return value
+    return check_nonnegative(value, name)
 
 
 def _ratio(value, name: str = "l1_ratio") -> float:
-    value = check_finite_number(value, name)
-    if not 0 <= value <= 1:
-        raise ValueError(f"{name} must be in [0, 1], got {value!r}")
-    return value
+    return check_number(value, name, low=0, high=1)
 
 
 def _result(l1: float = 0.0, l2: float = 0.0) -> dict[str, float]:
@@ -79,7 +75,7 @@ def from_ng(lam: float, n: int, *, penalty: str = "l2") -> dict[str, float]:
         return _result(l2=lam / (2 * n))
     if penalty == "l1":
         return _result(l1=lam / n)
-    raise ValueError(f"penalty must be 'l1' or 'l2', got {penalty!r}")
+    raise InvalidArgumentError("penalty", message=f"penalty must be 'l1' or 'l2', got {penalty!r}")
 
 
 def to_ng(weight_l2: float, n: int) -> float:
@@ -108,7 +104,7 @@ def from_sklearn_logistic(C: float, n: int, *, penalty: str = "l2", l1_ratio: fl
     if penalty == "elasticnet":
         rho = _ratio(l1_ratio)
         return _result(l1=rho / (C * n), l2=(1 - rho) / (2 * C * n))
-    raise ValueError(f"penalty must be 'l2', 'l1' or 'elasticnet', got {penalty!r}")
+    raise InvalidArgumentError("penalty", message=f"penalty must be 'l2', 'l1' or 'elasticnet', got {penalty!r}")
 
 
 def to_sklearn_logistic(weight_l2: float, n: int) -> float:
@@ -152,7 +148,7 @@ def from_sklearn_sgd(alpha: float, *, penalty: str = "l2", l1_ratio: float = 0.1
     if penalty == "elasticnet":
         rho = _ratio(l1_ratio)
         return _result(l1=alpha * rho, l2=alpha * (1 - rho) / 2)
-    raise ValueError(f"penalty must be 'l2', 'l1' or 'elasticnet', got {penalty!r}")
+    raise InvalidArgumentError("penalty", message=f"penalty must be 'l2', 'l1' or 'elasticnet', got {penalty!r}")
 
 
 def from_torch_weight_decay(weight_decay: float) -> dict[str, float]:
@@ -179,7 +175,7 @@ def from_playground(rate: float, *, regularization: str = "L2") -> dict[str, flo
         return _result(l2=rate)
     if regularization == "L1":
         return _result(l1=2 * rate)
-    raise ValueError(f"regularization must be 'L1' or 'L2', got {regularization!r}")
+    raise InvalidArgumentError("regularization", message=f"regularization must be 'L1' or 'L2', got {regularization!r}")
 
 
 #: The conversions the CLI offers: name → (function, its arguments, what it converts).

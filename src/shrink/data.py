@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import check_array, check_consistent_length, check_finite_number, check_int, check_rng
+from .errors import InvalidArgumentError, InvalidArgumentTypeError
+
+from .validation import check_array, check_consistent_length, check_finite_number, check_int, check_nonnegative, check_rng
 
 __all__ = ["SKLEARN_DATASETS", "load_csv", "load_npz", "load_sklearn", "sine", "spiral", "split", "vertical"]
 
@@ -85,7 +87,7 @@ def split(X, y, validation: float, *, rng=None) -> tuple[np.ndarray, np.ndarray,
     validation = check_finite_number(validation, "validation")
     n_val = int(round(validation * len(X)))
     if not 0 < n_val < len(X):
-        raise ValueError(
+        raise InvalidArgumentError("validation", message=
             f"validation must leave at least one sample on each side: {validation!r} of {len(X)} samples"
             f" gives {n_val} for validation"
         )
@@ -95,10 +97,7 @@ def split(X, y, validation: float, *, rng=None) -> tuple[np.ndarray, np.ndarray,
 
 
 def _check_noise(noise) -> float:
-    noise = check_finite_number(noise, "noise")
-    if noise < 0:
-        raise ValueError(f"noise must be >= 0, got {noise!r}")
-    return noise
+    return check_nonnegative(noise, "noise")
 
 
 def load_csv(path, *, target=-1) -> tuple[np.ndarray, np.ndarray]:
@@ -123,36 +122,36 @@ def load_csv(path, *, target=-1) -> tuple[np.ndarray, np.ndarray]:
     with open(path, newline="", encoding="utf-8") as handle:
         rows = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
     if not rows:
-        raise ValueError(f"{path!r} holds no rows")
+        raise InvalidArgumentError("path", message=f"{path!r} holds no rows")
     header = None
     try:
         [float(cell) for cell in rows[0]]
     except ValueError:
         header, rows = [cell.strip() for cell in rows[0]], rows[1:]
     if not rows:
-        raise ValueError(f"{path!r} has a header but no data rows")
+        raise InvalidArgumentError("path", message=f"{path!r} has a header but no data rows")
     widths = {len(row) for row in rows}
     if len(widths) > 1:
-        raise ValueError(f"{path!r} has rows of different lengths: {sorted(widths)}")
+        raise InvalidArgumentError("path", message=f"{path!r} has rows of different lengths: {sorted(widths)}")
     try:
         table = np.array([[float(cell) for cell in row] for row in rows])
     except ValueError as error:
-        raise ValueError(f"{path!r} holds a value that is not a number ({error})") from None
+        raise InvalidArgumentError("path", message=f"{path!r} holds a value that is not a number ({error})") from None
     width = table.shape[1]
     if target is None:
         return table, None
     if isinstance(target, str):
         if header is None or target not in header:
             where = f"its columns are {header}" if header else "it has no header line"
-            raise ValueError(f"target column {target!r} not found in {path!r}: {where}")
+            raise InvalidArgumentError("target", message=f"target column {target!r} not found in {path!r}: {where}")
         column = header.index(target)
     else:
         column = check_int(target, "target")
         if not -width <= column < width:
-            raise ValueError(f"target column {column} is out of range for {path!r} with {width} columns")
+            raise InvalidArgumentError("target", message=f"target column {column} is out of range for {path!r} with {width} columns")
         column %= width
     if width < 2:
-        raise ValueError(f"{path!r} needs at least one feature column besides the target")
+        raise InvalidArgumentError("path", message=f"{path!r} needs at least one feature column besides the target")
     return np.delete(table, column, axis=1), table[:, column]
 
 
@@ -165,19 +164,19 @@ def load_npz(path) -> tuple[np.ndarray, np.ndarray]:
         with np.load(path, allow_pickle=False) as archive:
             missing = [key for key in ("X", "y") if key not in archive.files]
             if missing:
-                raise ValueError(f"{path!r} must hold arrays named 'X' and 'y'; it has {archive.files}")
+                raise InvalidArgumentError("path", message=f"{path!r} must hold arrays named 'X' and 'y'; it has {archive.files}")
             return archive["X"], archive["y"]
     except (OSError, EOFError) as error:
-        raise ValueError(f"{path!r} is not a readable .npz file ({error})") from None
+        raise InvalidArgumentError("path", message=f"{path!r} is not a readable .npz file ({error})") from None
     except AttributeError:  # a bare .npy: np.load returned an array
-        raise ValueError(f"{path!r} is a single array, not an .npz archive with 'X' and 'y'") from None
+        raise InvalidArgumentError("path", message=f"{path!r} is a single array, not an .npz archive with 'X' and 'y'") from None
 
 
 def load_sklearn(name: str) -> tuple[np.ndarray, np.ndarray]:
     """A dataset bundled with scikit-learn (``digits``, ``iris``, ``wine``, ``breast_cancer``,
     ``diabetes``), read from the files installed with it: nothing is downloaded."""
     if name not in SKLEARN_DATASETS:
-        raise ValueError(f"unknown scikit-learn dataset {name!r}; choose from {', '.join(SKLEARN_DATASETS)}")
+        raise InvalidArgumentError("name", message=f"unknown scikit-learn dataset {name!r}; choose from {', '.join(SKLEARN_DATASETS)}")
     try:
         from sklearn import datasets
     except ImportError:

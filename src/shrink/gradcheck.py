@@ -39,7 +39,8 @@ def gradient_errors(model, X, y, eps: float = 1e-6, *, max_entries: int | None =
         max_entries = check_int(max_entries, "max_entries", minimum=1)
     rng = check_rng(rng)
     probe = model.copy(dtype="float64")
-    X, y = probe._check_data(X, y)
+    probe.optimizer = None  # the gradient of the whole objective: no penalty left to a prox step
+    X, y = probe.check_data(X, y)
     dropouts = [layer for layer in probe.layers if isinstance(layer, Dropout) and layer.rate > 0]
     for layer in dropouts:
         layer.rng = rng
@@ -47,12 +48,11 @@ def gradient_errors(model, X, y, eps: float = 1e-6, *, max_entries: int | None =
     training = bool(dropouts)
 
     def objective() -> float:
-        return probe.loss.forward(probe._forward(X, training), y) + probe.regularization_loss()
+        return probe.loss.forward(probe.forward(X, training), y) + probe.regularization_loss()
 
-    outputs = probe._forward(X, training)  # draws (and freezes) the masks
-    probe._backward(outputs, y)
+    probe.loss_and_grad(X, y, training=training)  # draws (and freezes) the masks
     differences, scale = {}, 0.0
-    for name, value, grad in probe.parameters():
+    for name, value, grad, *_ in probe.parameters():
         analytic = np.array(grad, dtype=np.float64).reshape(-1)
         entries = np.arange(value.size)
         if max_entries is not None and value.size > max_entries:

@@ -6,7 +6,9 @@ Every layer speaks the same two verbs (the nnfs vocabulary)::
     dinputs = layer.backward(dvalues)                   # ∂J/∂outputs -> ∂J/∂inputs
 
 In training mode a layer writes into arrays it reuses from step to step; the arrays it returns
-are overwritten by its next training call (copy them to keep them).
+are overwritten by its next training call (copy them to keep them). ``reuse=True`` asks for the
+same buffers outside training (validation inside ``fit``); plain inference allocates, so what
+``predict`` hands a user is theirs.
 """
 
 from __future__ import annotations
@@ -15,11 +17,15 @@ import numpy as np
 
 from .buffers import BufferCache
 from .penalties import L1, L2, Penalty
-from .validation import check_fraction, check_int, check_penalty, check_rng
+from .validation import check_choice, check_fraction, check_int, check_penalty, check_rng
 
 __all__ = ["Dense", "Dropout", "Layer"]
 
-_INITS = ("seed", "he", "glorot")
+#: Weight initialisations; ``"seed"`` is the old name of ``"small_normal"`` and still accepted.
+INITS = ("small_normal", "he", "glorot")
+_INIT_ALIASES = {"seed": "small_normal"}
+#: The four penalty coefficients of a Dense layer, as its constructor and configs name them.
+PENALTY_ARGS = ("weight_l1", "weight_l2", "bias_l1", "bias_l2")
 
 
 class Layer:
@@ -28,21 +34,21 @@ class Layer:
     params: tuple[str, ...] = ()
     #: Parameters that decoupled weight decay shrinks (weights, never biases).
     decayed: tuple[str, ...] = ()
-    #: Penalty kinds an optimizer applies by prox after its step; the gradient leaves them out.
-    #: ``Model.fit`` sets this from its optimizer for the duration of training.
-    prox_penalties: tuple[type, ...] = ()
 
     def __init__(self):
         self._cache = BufferCache()
 
-    def _out(self, name: str, shape: tuple[int, ...], dtype, training: bool) -> np.ndarray:
+    def _out(self, name: str, shape: tuple[int, ...], dtype, reuse: bool) -> np.ndarray:
         # Reuse between training steps; allocate at inference so callers own what they get.
-        return self._cache.empty(name, shape, dtype) if training else np.empty(shape, dtype)
+        return self._cache.empty(name, shape, dtype) if reuse else np.empty(shape, dtype)
 
-    def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
+    def forward(self, inputs: np.ndarray, training: bool = False, *, reuse: bool | None = None) -> np.ndarray:
+        """(n, n_in) -> (n, n_out). ``reuse`` (default: ``training``) writes into kept buffers."""
         raise NotImplementedError  # pragma: no cover
 
-    def backward(self, dvalues: np.ndarray) -> np.ndarray:
+    def backward(self, dvalues: np.ndarray, *, skip: tuple[type, ...] = ()) -> np.ndarray:
+        """∂J/∂outputs -> ∂J/∂inputs; parameter gradients include every penalty whose kind is
+        not in ``skip`` (those an optimizer applies by their proximal operator)."""
         raise NotImplementedError  # pragma: no cover
 
     def penalties_of(self, name: str) -> tuple[Penalty, ...]:
@@ -59,7 +65,7 @@ class Layer:
 
 
 def _initial_weights(init: str, n_inputs: int, n_neurons: int, rng: np.random.Generator):
-    if init == "seed":  # the seed's 0.01·N(0, 1): tiny weights, fine for shallow nets
+    if init == "small_normal":  # 0.01·N(0, 1), the nnfs book's: tiny weights, fine for shallow nets
         return 0.01 * rng.standard_normal((n_inputs, n_neurons))
     if init == "he":  # N(0, 2/n_in): keeps ReLU activations' variance through depth
         return np.sqrt(2.0 / n_inputs) * rng.standard_normal((n_inputs, n_neurons))
@@ -93,8 +99,10 @@ class Dense(Layer):
             weight_l1·Σ|W| + weight_l2·ΣW² + bias_l1·Σ|b| + bias_l2·Σb²
     rng : None, int or numpy.random.Generator
         Source of the initial weights.
-    init : {"seed", "he", "glorot"}, default "seed"
-        ``"seed"`` is the seed's ``0.01 * N(0, 1)``; biases always start at 0.
+    init : {"small_normal", "he", "glorot"}, default "small_normal"
+        ``"small_normal"`` is ``0.01 * N(0, 1)`` (the nnfs book's; ``"seed"`` is an alias),
+        ``"he"`` is ``N(0, 2/n_inputs)``, ``"glorot"`` uniform on ±√(6/(n_in + n_out)). Biases
+        always start at 0.
 
     After ``backward``, ``dweights`` and ``dbiases`` hold ∂J/∂W and ∂J/∂b of the whole objective,
     penalties included.
@@ -118,14 +126,12 @@ class Dense(Layer):
         bias_l1: float = 0.0,
         bias_l2: float = 0.0,
         rng=None,
-        init: str = "seed",
+        init: str = "small_normal",
     ):
         super().__init__()
         self.n_inputs = check_int(n_inputs, "n_inputs", minimum=1)
         self.n_neurons = check_int(n_neurons, "n_neurons", minimum=1)
-        if init not in _INITS:
-            raise ValueError(f"init must be one of {', '.join(map(repr, _INITS))}, got {init!r}")
-        self.init = init
+        self.init = check_choice(_INIT_ALIASES.get(init, init) if isinstance(init, str) else init, "init", INITS)
         # Each parameter owns its penalties; the layer only ever sums what they return.
         self._penalties: dict[str, list[Penalty]] = {
             "weights": [L1(check_penalty(weight_l1, "weight_l1")), L2(check_penalty(weight_l2, "weight_l2"))],
@@ -139,21 +145,24 @@ class Dense(Layer):
     def penalties_of(self, name: str) -> tuple[Penalty, ...]:
         return tuple(p for p in self._penalties[name] if p)
 
-    def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
+    def forward(self, inputs: np.ndarray, training: bool = False, *, reuse: bool | None = None) -> np.ndarray:
         """(n, n_inputs) -> (n, n_neurons)."""
         self.inputs = inputs
-        out = self._out("output", (inputs.shape[0], self.n_neurons), self.weights.dtype, training)
+        out = self._out("output", (inputs.shape[0], self.n_neurons), self.weights.dtype,
+                        training if reuse is None else reuse)
         np.matmul(inputs, self.weights, out=out)
         out += self.biases
         self.output = out
         return out
 
-    def backward(self, dvalues: np.ndarray, *, need_dinputs: bool = True) -> np.ndarray | None:
+    def backward(self, dvalues: np.ndarray, *, skip: tuple[type, ...] = (),
+                 need_dinputs: bool = True) -> np.ndarray | None:
         """Gradients from ∂J/∂outputs (n, n_neurons).
 
         Leaves ``dweights = inputsᵀ·dvalues + Σ∂Ω/∂W`` and ``dbiases = Σ_rows dvalues + Σ∂Ω/∂b``
-        (penalties of a kind in ``prox_penalties`` excepted: the optimizer applies those) and returns ``dinputs = dvalues·Wᵀ`` (n, n_inputs), or None when ``need_dinputs`` is
-        False (the first layer: nobody needs ∂J/∂X, and it is a whole matrix product).
+        (penalties of a kind in ``skip`` excepted: the optimizer applies those by prox) and
+        returns ``dinputs = dvalues·Wᵀ`` (n, n_inputs), or None when ``need_dinputs`` is False
+        (the first layer: nobody needs ∂J/∂X, and it is a whole matrix product).
         """
         dtype = self.weights.dtype
         cache = self._cache
@@ -162,10 +171,10 @@ class Dense(Layer):
         ones = cache.ones((1, dvalues.shape[0]), dtype)
         self.dbiases = np.matmul(ones, dvalues, out=cache.empty("dbiases", self.biases.shape, dtype))
         for penalty in self.penalties_of("weights"):
-            if not isinstance(penalty, self.prox_penalties):
+            if not isinstance(penalty, skip):
                 penalty.add_grad(self.weights, self.dweights, cache.empty("work_w", self.weights.shape, dtype))
         for penalty in self.penalties_of("biases"):
-            if not isinstance(penalty, self.prox_penalties):  # biases, not weights (the seed's bug)
+            if not isinstance(penalty, skip):  # biases, not weights (the seed's bug)
                 penalty.add_grad(self.biases, self.dbiases, cache.empty("work_b", self.biases.shape, dtype))
         if not need_dinputs:
             self.dinputs = None
@@ -176,10 +185,10 @@ class Dense(Layer):
 
     def get_config(self) -> dict:
         config = {"n_inputs": self.n_inputs, "n_neurons": self.n_neurons}
-        for arg in ("weight_l1", "weight_l2", "bias_l1", "bias_l2"):
+        for arg in PENALTY_ARGS:
             if getattr(self, arg):
                 config[arg] = getattr(self, arg)
-        if self.init != "seed":
+        if self.init != "small_normal":
             config["init"] = self.init
         return config
 
@@ -193,8 +202,8 @@ class Dropout(Layer):
     rate : float in [0, 1)
         Probability of dropping a unit.
     rng : None, int or numpy.random.Generator
-        Source of the masks. When None, ``Model.fit`` supplies its own generator so one seed
-        fixes the whole run.
+        Source of the masks. When None, ``fit`` passes its own generator at each training
+        forward pass, so one seed fixes the whole run.
 
     Setting ``frozen = True`` reuses the last mask (gradient checks need a fixed function).
     """
@@ -207,17 +216,21 @@ class Dropout(Layer):
         self.frozen = False
         self.mask: np.ndarray | None = None
 
-    def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
+    def forward(self, inputs: np.ndarray, training: bool = False, *, reuse: bool | None = None,
+                rng: np.random.Generator | None = None) -> np.ndarray:
+        """Masks come from ``rng`` when given (``fit`` passes its own generator, so one seed
+        fixes the run), else from the layer's own generator."""
         if not training or self.rate == 0:
             self.mask = None
             return inputs
         dtype = inputs.dtype
         if not (self.frozen and self.mask is not None and self.mask.shape == inputs.shape):
-            keep = self.rng.random(inputs.shape, dtype=dtype) >= self.rate
+            source = self.rng if rng is None or self.rng_given else rng
+            keep = source.random(inputs.shape, dtype=dtype) >= self.rate
             self.mask = np.multiply(keep, 1.0 / (1.0 - self.rate), dtype=dtype)
         return np.multiply(inputs, self.mask, out=self._cache.empty("output", inputs.shape, dtype))
 
-    def backward(self, dvalues: np.ndarray) -> np.ndarray:
+    def backward(self, dvalues: np.ndarray, *, skip: tuple[type, ...] = ()) -> np.ndarray:
         if self.mask is None:
             return dvalues
         return np.multiply(dvalues, self.mask, out=self._cache.empty("dinputs", dvalues.shape, dvalues.dtype))

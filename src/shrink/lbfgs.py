@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import InvalidArgumentError, InvalidArgumentTypeError
+
 from .history import History
 from .layers import Dropout
 from .penalties import L1
@@ -41,13 +43,13 @@ def fit_lbfgs(model, X, y, *, max_iter: int = 1000, tol: float = 1e-10) -> Histo
     tol = check_positive(tol, "tol")
     for layer in model.layers:
         if isinstance(layer, Dropout) and layer.rate > 0:
-            raise ValueError("L-BFGS needs a fixed objective: remove Dropout or use a stochastic optimizer")
+            raise InvalidArgumentError("model", message="L-BFGS needs a fixed objective: remove Dropout or use a stochastic optimizer")
         for name in layer.params:
             if any(isinstance(p, L1) for p in layer.penalties_of(name)):
-                raise ValueError("L-BFGS needs a smooth objective, and an L1 penalty is not differentiable at 0; "
+                raise InvalidArgumentError("model", message="L-BFGS needs a smooth objective, and an L1 penalty is not differentiable at 0; "
                                  "use SGD(l1_method='proximal') for L1")
-    X, y = model._check_data(X, y)
-    params = [value for _, value, _ in model.parameters()]
+    X, y = model.check_data(X, y)
+    params = [p.value for p in model.parameters()]
     sizes = np.cumsum([0] + [p.size for p in params])
 
     def unpack(flat: np.ndarray) -> None:
@@ -58,13 +60,12 @@ def fit_lbfgs(model, X, y, *, max_iter: int = 1000, tol: float = 1e-10) -> Histo
 
     def objective(flat: np.ndarray):
         unpack(flat)
-        outputs = model._forward(X, training=False)
-        data_loss = model.loss.forward(outputs, y)
-        reg_loss = model.regularization_loss()
-        model._backward(outputs, y)
-        grad = np.concatenate([np.asarray(g, dtype=np.float64).ravel() for _, _, g in model.parameters()])
-        last.update(loss=data_loss + reg_loss, data_loss=data_loss, reg_loss=reg_loss)
-        return data_loss + reg_loss, grad
+        # The model's own objective on arrays checked once above (loss_and_grad would re-scan
+        # X for NaN at every iteration, which costs as much as the gradient on large data).
+        metrics = model._loss_and_grad(X, y, training=False)
+        grad = np.concatenate([np.asarray(p.grad, dtype=np.float64).ravel() for p in model.parameters()])
+        last.update(loss=metrics["loss"], data_loss=metrics["data_loss"], reg_loss=metrics["reg_loss"])
+        return metrics["loss"], grad
 
     history = History()
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import InvalidArgumentError, InvalidArgumentTypeError
+
 from .activations import Sigmoid, Softmax
-from .buffers import BufferCache
+from .buffers import BufferCache, row_argmax
 
 __all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "Loss", "MeanAbsoluteError", "MeanSquaredError"]
 
@@ -45,6 +47,11 @@ class Loss:
     def sample_losses(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         """The loss of each sample, shape (n,); ``forward`` is their mean."""
         raise NotImplementedError  # pragma: no cover
+
+    def labels(self, y_pred: np.ndarray) -> np.ndarray:
+        """Predicted labels from outputs: the one rule every caller (accuracy, ``predict``,
+        plots, estimators) uses. Classification losses only."""
+        raise InvalidArgumentTypeError("y_pred", message=f"{type(self).__name__} is a regression loss: its outputs are values, not labels")
 
     def get_config(self) -> dict:
         return {}
@@ -100,9 +107,13 @@ class CategoricalCrossentropy(Loss):
         dinputs *= 1.0 / n
         return dinputs
 
+    def labels(self, y_pred: np.ndarray) -> np.ndarray:
+        """The most probable class of each row, shape (n,)."""
+        return row_argmax(y_pred)
+
     def accuracy(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
-        labels = y_true if y_true.ndim == 1 else np.argmax(y_true, axis=1)
-        return float(np.mean(np.argmax(y_pred, axis=1) == labels))
+        labels = y_true if y_true.ndim == 1 else row_argmax(y_true)
+        return float(np.count_nonzero(self.labels(y_pred) == labels)) / len(labels)
 
 
 class BinaryCrossentropy(Loss):
@@ -136,6 +147,10 @@ class BinaryCrossentropy(Loss):
         np.subtract(probs, y_true, out=dinputs)
         dinputs *= 1.0 / probs.size
         return dinputs
+
+    def labels(self, y_pred: np.ndarray) -> np.ndarray:
+        """Each output thresholded at 0.5 (independent yes/no questions), shape (n, k), int."""
+        return (y_pred > 0.5).astype(np.intp)
 
     def accuracy(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         return float(np.mean((y_pred > 0.5) == (y_true > 0.5)))

@@ -1,26 +1,30 @@
-"""``Model``: a stack of layers, a loss and an optimizer, trained on the objective
+"""``Model``: a stack of layers, a loss and an optimizer, and the objective
 
     J = mean_batch(loss(ŷ, y)) + Σ_layers Σ_parameters Ω(w)
 
-with the penalties added once per batch (DESIGN.md). Data flows one way: data → layers →
-loss → gradients (penalties included, by each layer) → optimizer → History.
+with the penalties added once per batch (README, "The objective, written once"). Data flows one
+way: data → layers → loss → gradients (penalties included, by each layer) → optimizer.
+
+The public training interface is three calls, which ``fit`` (``shrink.training``) makes too::
+
+    metrics = model.loss_and_grad(X, y)          # forward, loss, backward: every gradient filled
+    model.optimizer.step(model.parameters())     # one update, penalties and decay included
 """
 
 from __future__ import annotations
 
-import math
+import io
 import os
 
 import numpy as np
 
+from . import persistence, registry
 from .activations import ReLU, Softmax
-from .errors import DivergenceError
-from .history import History
 from .layers import Dense, Dropout, Layer
 from .losses import Loss
+from .errors import InvalidArgumentError, InvalidArgumentTypeError, ModelFileError
 from .optimizers import Optimizer, Parameter
-from .sparsity import zero_fraction
-from .validation import check_array, check_consistent_length, check_int, check_rng
+from .validation import check_array, check_consistent_length
 
 __all__ = ["Model"]
 
@@ -48,20 +52,22 @@ class Model:
 
     def __init__(self, layers, *, loss: Loss, optimizer: Optimizer | None = None, dtype: str = "float32"):
         if not isinstance(layers, (list, tuple)) or not layers:
-            raise TypeError(f"layers must be a non-empty list of layers, got {layers!r}")
+            raise InvalidArgumentTypeError("layers", message=f"layers must be a non-empty list of layers, got {layers!r}")
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
-                raise TypeError(f"layers[{i}] must be a shrink layer, got {layer!r}")
+                raise InvalidArgumentTypeError("layers", message=f"layers[{i}] must be a shrink layer, got {layer!r}")
         if not isinstance(loss, Loss):
-            raise TypeError(f"loss must be a shrink loss such as CategoricalCrossentropy(), got {loss!r}")
+            raise InvalidArgumentTypeError("loss", message=f"loss must be a shrink loss such as CategoricalCrossentropy(), got {loss!r}")
         if optimizer is not None and not isinstance(optimizer, Optimizer):
-            raise TypeError(f"optimizer must be a shrink optimizer such as SGD(), got {optimizer!r}")
+            raise InvalidArgumentTypeError("optimizer", message=f"optimizer must be a shrink optimizer such as SGD(), got {optimizer!r}")
         if str(dtype) not in _DTYPES:
-            raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+            raise InvalidArgumentError("dtype", message=f"dtype must be 'float32' or 'float64', got {dtype!r}")
         self.layers = layers
         self.loss = loss
         self.optimizer = optimizer
         self.dtype = np.dtype(_DTYPES[str(dtype)])
+        #: Set to True (by a callback, say) to stop ``fit`` after the current epoch.
+        self.stop_training = False
         self.n_features, self.n_outputs = _check_chain(layers)
         _check_head(layers, loss, self.n_outputs)
         # A ReLU between two Dense layers may overwrite the first's output buffer and the
@@ -82,16 +88,14 @@ class Model:
             0.0,
         )
 
-    def parameters(self) -> list[tuple[str, np.ndarray, np.ndarray | None]]:
-        """``(name, value, grad)`` for every trainable array, named ``"{layer index}.{param}"``."""
-        return [
-            (f"{i}.{name}", getattr(layer, name), getattr(layer, "d" + name))
-            for i, layer in enumerate(self.layers)
-            for name in layer.params
-        ]
+    def parameters(self) -> list[Parameter]:
+        """Every trainable array as the optimizer takes it, in layer order.
 
-    def _update_parameters(self) -> list[Parameter]:
-        """What the optimizer needs of each array: value, gradient, penalties, decay or not."""
+        ``Parameter(name, value, grad, penalties, decayed)``: ``name`` is ``"{layer}.{param}"``
+        (``"0.weights"``), ``value`` the array itself (updates reach the layer), ``grad`` its
+        gradient after the last ``backward``, ``penalties`` the penalties on it, and
+        ``decayed`` whether decoupled weight decay shrinks it (weights yes, biases no).
+        """
         return [
             Parameter(f"{i}.{name}", getattr(layer, name), getattr(layer, "d" + name),
                       layer.penalties_of(name), name in layer.decayed)
@@ -99,13 +103,58 @@ class Model:
             for name in layer.params
         ]
 
-    def _forward(self, X: np.ndarray, training: bool) -> np.ndarray:
+    def forward(self, X, training: bool = False, *, rng=None) -> np.ndarray:
+        """Outputs (n, n_outputs) of ``X`` (n, n_features).
+
+        ``training=True`` applies dropout (masks from ``rng``, or each layer's own generator)
+        and keeps what ``backward`` needs; the arrays it returns are reused by the next
+        training call. ``training=False`` is ``predict`` without the chunking.
+        """
+        return self._forward(self._check_X(X), training, rng=rng, reuse=training)
+
+    def backward(self, outputs: np.ndarray, y) -> None:
+        """Fill every parameter's gradient with ∂J/∂parameter, after ``forward(X, training=True)``.
+
+        ``y`` as for ``fit``. Penalties that the model's optimizer applies by their proximal
+        operator (L1 under ``l1_method="proximal"`` or ``"cumulative"``) are left out of the
+        gradients, because the optimizer's step applies them; all others are in.
+        """
+        self._backward(outputs, self._check_y(y, len(outputs)), self._prox_kinds())
+
+    def loss_and_grad(self, X, y, *, training: bool = True, rng=None) -> dict[str, float]:
+        """The objective at the current parameters, with every gradient filled.
+
+        Returns ``{"loss", "data_loss", "reg_loss"}`` (``loss = data_loss + reg_loss``);
+        afterwards ``model.parameters()`` holds the gradients the optimizer needs, so
+        ``model.optimizer.step(model.parameters())`` is one step of full-batch ``fit``, bit for
+        bit. ``training=False`` evaluates with dropout off.
+        """
+        X, y = self.check_data(X, y)
+        metrics = self._loss_and_grad(X, y, training=training, rng=rng)
+        del metrics["outputs"]
+        return metrics
+
+    def _loss_and_grad(self, X: np.ndarray, y: np.ndarray, *, training: bool = True, rng=None) -> dict:
+        """``loss_and_grad`` on checked arrays; also returns the ``"outputs"`` (a reused buffer)."""
+        outputs = self._forward(X, training, rng=rng, reuse=True)
+        data_loss = self.loss.forward(outputs, y)
+        reg_loss = self.regularization_loss()
+        self._backward(outputs, y, self._prox_kinds())
+        return {"loss": data_loss + reg_loss, "data_loss": data_loss, "reg_loss": reg_loss, "outputs": outputs}
+
+    def _prox_kinds(self) -> tuple[type, ...]:
+        """Penalty kinds the optimizer applies after its step (so gradients leave them out)."""
+        return () if self.optimizer is None else self.optimizer.prox_penalties
+
+    def _forward(self, X: np.ndarray, training: bool, *, rng=None, reuse: bool = False) -> np.ndarray:
         for layer in self.layers:
-            X = layer.forward(X, training=training)
+            if isinstance(layer, Dropout):
+                X = layer.forward(X, training=training, reuse=reuse, rng=rng)
+            else:
+                X = layer.forward(X, training=training, reuse=reuse)
         return X
 
-    def _backward(self, outputs: np.ndarray, y: np.ndarray) -> None:
-        """Fill every layer's parameter gradients with ∂J/∂parameter."""
+    def _backward(self, outputs: np.ndarray, y: np.ndarray, skip: tuple[type, ...]) -> None:
         if self.loss.head is not None:  # fused: start below the Softmax/Sigmoid head
             dvalues = self.loss.head_backward(outputs, y)
             stack = self.layers[:-1]
@@ -116,9 +165,9 @@ class Model:
         for i in range(len(stack) - 1, first - 1, -1):
             layer = stack[i]
             if i == first and isinstance(layer, Dense):
-                layer.backward(dvalues, need_dinputs=False)  # ∂J/∂X is never needed
+                layer.backward(dvalues, skip=skip, need_dinputs=False)  # ∂J/∂X is never needed
             else:
-                dvalues = layer.backward(dvalues)
+                dvalues = layer.backward(dvalues, skip=skip)
 
     @property
     def _first_trainable(self) -> int:
@@ -128,7 +177,7 @@ class Model:
     def _check_X(self, X, name: str = "X") -> np.ndarray:
         X = check_array(X, name, ndim=2, dtype=self.dtype)
         if X.shape[1] != self.n_features:
-            raise ValueError(
+            raise InvalidArgumentError(name, message=
                 f"{name} has {X.shape[1]} features, but the model expects {self.n_features}"
             )
         return X
@@ -143,181 +192,41 @@ class Model:
             if raw.ndim == 1:
                 return _check_labels(raw, k, name)
             if raw.shape[1] != k:
-                raise ValueError(f"{name} is one-hot with {raw.shape[1]} columns, but the model has {k} outputs")
+                raise InvalidArgumentError(name, message=f"{name} is one-hot with {raw.shape[1]} columns, but the model has {k} outputs")
             if raw.min() < 0 or raw.max() > 1 or not np.allclose(raw.sum(axis=1), 1, atol=1e-6):
-                raise ValueError(f"{name} of shape {raw.shape} must hold one-hot rows (or probabilities summing to 1)")
+                raise InvalidArgumentError(name, message=f"{name} of shape {raw.shape} must hold one-hot rows (or probabilities summing to 1)")
             onehot = (raw == 0) | (raw == 1)
             if onehot.all():  # exact one-hot: integer labels are cheaper to train on
                 return np.argmax(raw, axis=1)
             return raw.astype(self.dtype)
         targets = raw.reshape(-1, 1) if raw.ndim == 1 else raw
         if targets.shape[1] != k:
-            raise ValueError(
+            raise InvalidArgumentError(name, message=
                 f"{name} has shape {raw.shape}, but the model has {k} outputs; pass {name} of shape ({n_samples}, {k})"
             )
         if loss.is_classifier and (targets.min() < 0 or targets.max() > 1):
-            raise ValueError(f"{name} for BinaryCrossentropy must hold 0/1 targets, got values in [{targets.min()}, {targets.max()}]")
+            raise InvalidArgumentError(name, message=f"{name} for BinaryCrossentropy must hold 0/1 targets, got values in [{targets.min()}, {targets.max()}]")
         return targets.astype(self.dtype, copy=False)
 
-    def _check_data(self, X, y, names=("X", "y")) -> tuple[np.ndarray, np.ndarray]:
+    def check_data(self, X, y, names=("X", "y")) -> tuple[np.ndarray, np.ndarray]:
+        """``(X, y)`` checked and converted to what this model computes with.
+
+        X becomes an (n, n_features) array of the model's dtype; y integer labels (n,) for a
+        softmax head, else an (n, n_outputs) float array. Raises a ``ValueError``/``TypeError``
+        naming ``names`` on anything the model cannot take.
+        """
         X = self._check_X(X, names[0])
         y = self._check_y(y, len(X), names[1])
         check_consistent_length(X, y)
         return X, y
 
     # ------------------------------------------------------------------ training
-    def fit(
-        self,
-        X,
-        y,
-        *,
-        epochs: int = 1,
-        batch_size: int | None = None,
-        validation_data=None,
-        shuffle: bool = True,
-        rng=None,
-        print_every: int = 0,
-        callback=None,
-        track_sparsity: bool = False,
-        checkpoint: str | os.PathLike | None = None,
-        checkpoint_every: int = 100,
-        resume: bool = False,
-    ) -> History:
-        """Train and return the per-epoch ``History``.
+    def fit(self, X, y, **kwargs):
+        """Train and return the per-epoch ``History``; see ``shrink.training.fit`` for the
+        arguments (epochs, batch_size, validation_data or validation_split, callbacks, ...)."""
+        from .training import fit
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like
-            Integer labels (n,) or one-hot (n, k) for ``CategoricalCrossentropy``; 0/1 targets
-            (n,) or (n, k) for ``BinaryCrossentropy``; values (n,) or (n, k) for regression.
-        epochs : int ≥ 1
-            The total number of epochs (a resumed run counts the ones already done).
-        batch_size : int ≥ 1 or None
-            None trains on the full batch (one update per epoch).
-        validation_data : (X_val, y_val), optional
-            Evaluated after every epoch (``val_*`` keys).
-        shuffle : bool
-            Reshuffle the samples every epoch when mini-batching.
-        rng : None, int or numpy.random.Generator
-            Drives shuffling and the masks of ``Dropout`` layers built without their own rng.
-        print_every : int ≥ 0
-            Print a line in the seed's format every ``print_every`` epochs (0: silent).
-        callback : callable, optional
-            Called as ``callback(epoch, logs)`` after every epoch (progress bars, live plots).
-        track_sparsity : bool
-            Also record ``zero_weights``, the fraction of weights exactly zero after each epoch.
-        checkpoint : path, optional
-            Write a checkpoint here every ``checkpoint_every`` epochs and at the end: parameters,
-            optimizer state, random state, shuffle order, epoch counter and history.
-        resume : bool
-            Continue from ``checkpoint`` (which must exist) instead of starting afresh; the result
-            is exactly that of an uninterrupted run.
-
-        Training metrics of an epoch are averages over its batches, each measured before its
-        update (the seed's convention); validation metrics are measured after the epoch.
-        A non-finite loss raises ``DivergenceError`` at once; the model keeps the last
-        parameters whose loss was finite.
-        """
-        if self.optimizer is None:
-            raise ValueError("fit needs an optimizer: pass optimizer=SGD(...) (or Adam, ...) to Model, or set model.optimizer")
-        epochs = check_int(epochs, "epochs", minimum=1)
-        if batch_size is not None:
-            batch_size = check_int(batch_size, "batch_size", minimum=1)
-        print_every = check_int(print_every, "print_every", minimum=0)
-        if callback is not None and not callable(callback):
-            raise TypeError(f"callback must be callable as callback(epoch, logs), got {callback!r}")
-        if checkpoint is not None:
-            checkpoint_every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
-        elif resume:
-            raise ValueError("resume=True needs the checkpoint path to resume from (checkpoint=...)")
-        X, y = self._check_data(X, y)
-        validation = None
-        if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise ValueError("validation_data must be a pair (X_val, y_val)")
-            validation = self._check_data(*validation_data, names=("X_val", "y_val"))
-        run = _Run(X, y, len(X) if batch_size is None else min(batch_size, len(X)), shuffle, check_rng(rng))
-        for layer in self.layers:
-            if isinstance(layer, Dropout) and not layer.rng_given:
-                layer.rng = run.rng
-        if resume:
-            from .persistence import load_checkpoint
-
-            load_checkpoint(checkpoint, self, run)
-            if epochs < run.epoch:
-                raise ValueError(f"epochs={epochs} is fewer than the {run.epoch} the checkpoint {os.fspath(checkpoint)!r} "
-                                 "has already trained; resume with at least as many")
-        # The optimizer applies some penalties itself (proximal L1): gradients must omit them.
-        for layer in self.layers:
-            layer.prox_penalties = self.optimizer.prox_penalties
-        try:
-            # Overflow on the way to a non-finite loss is reported as one DivergenceError,
-            # not as a stream of RuntimeWarnings first.
-            with np.errstate(over="ignore", invalid="ignore"):
-                while run.epoch < epochs:
-                    epoch = run.epoch
-                    if run.shuffle and run.size < len(X):
-                        run.rng.shuffle(run.order)
-                    logs = self._train_epoch(run)
-                    if track_sparsity:
-                        logs["zero_weights"] = zero_fraction(self)
-                    if validation is not None:
-                        logs.update({f"val_{k}": v for k, v in self._evaluate(*validation).items() if k != "reg_loss"})
-                    run.history.append(epoch, logs)
-                    run.epoch += 1
-                    if checkpoint is not None and (run.epoch % checkpoint_every == 0 or run.epoch == epochs):
-                        from .persistence import save_checkpoint
-
-                        save_checkpoint(checkpoint, self, run)
-                    if print_every and epoch % print_every == 0:
-                        print(_format_epoch(epoch, logs), flush=True)
-                    if callback is not None:
-                        callback(epoch, logs)
-        finally:
-            for layer in self.layers:
-                layer.prox_penalties = ()
-        return run.history
-
-    def _train_epoch(self, run: _Run) -> dict[str, float]:
-        """One pass over the data in batches of ``run.size``; the epoch's training metrics."""
-        X, y, size = run.X, run.y, run.size
-        n = len(X)
-        classifier = self.loss.is_classifier
-        data_sum = reg_sum = accuracy_sum = 0.0
-        for step, start in enumerate(range(0, n, size)):
-            if size == n:
-                Xb, yb = X, y  # full batch: order is irrelevant to the gradient; no copy
-            elif run.shuffle:
-                rows = run.order[start : start + size]
-                Xb, yb = X.take(rows, axis=0), y.take(rows, axis=0)
-            else:
-                Xb, yb = X[start : start + size], y[start : start + size]
-            outputs = self._forward(Xb, training=True)
-            data_loss = self.loss.forward(outputs, yb)
-            reg_loss = self.regularization_loss()
-            if not math.isfinite(data_loss + reg_loss):
-                run.restore(self)  # back to the last parameters whose loss was finite
-                raise DivergenceError(
-                    f"loss became {data_loss + reg_loss} at epoch {run.epoch}, step {step}; "
-                    f"try a smaller learning rate (now {self.optimizer.current_learning_rate:g})",
-                    epoch=run.epoch,
-                    step=step,
-                )
-            weight = len(Xb) / n
-            data_sum += weight * data_loss
-            reg_sum += weight * reg_loss
-            if classifier:
-                accuracy_sum += weight * self.loss.accuracy(outputs, yb)
-            self._backward(outputs, yb)
-            lr = self.optimizer.current_learning_rate
-            parameters = self._update_parameters()
-            run.remember(parameters)
-            self.optimizer.step(parameters)
-        logs = {"loss": data_sum + reg_sum, "data_loss": data_sum, "reg_loss": reg_sum, "lr": lr}
-        if classifier:
-            logs["accuracy"] = accuracy_sum
-        return logs
+        return fit(self, X, y, **kwargs)
 
     # ------------------------------------------------------------------ inference
     def _outputs(self, X: np.ndarray) -> np.ndarray:
@@ -325,21 +234,20 @@ class Model:
             return self._forward(X, training=False)
         return np.concatenate([self._forward(X[i : i + _CHUNK], training=False) for i in range(0, len(X), _CHUNK)])
 
-    def _evaluate(self, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    def _evaluate(self, X: np.ndarray, y: np.ndarray, *, reuse: bool = False) -> dict[str, float]:
+        """Metrics of checked arrays; ``reuse`` runs through the training buffers (``fit``'s
+        validation: no allocation per epoch)."""
         # A model with huge weights has an infinite loss: report it, without overflow warnings.
         with np.errstate(over="ignore", invalid="ignore"):
-            return self._evaluate_chunks(X, y)
-
-    def _evaluate_chunks(self, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
-        data_loss = accuracy = 0.0
-        for i in range(0, len(X), _CHUNK):
-            Xc, yc = X[i : i + _CHUNK], y[i : i + _CHUNK]
-            outputs = self._forward(Xc, training=False)
-            weight = len(Xc) / len(X)
-            data_loss += weight * self.loss.forward(outputs, yc)
-            if self.loss.is_classifier:
-                accuracy += weight * self.loss.accuracy(outputs, yc)
-        reg_loss = self.regularization_loss()
+            data_loss = accuracy = 0.0
+            for i in range(0, len(X), _CHUNK):
+                Xc, yc = X[i : i + _CHUNK], y[i : i + _CHUNK]
+                outputs = self._forward(Xc, training=False, reuse=reuse)
+                weight = len(Xc) / len(X)
+                data_loss += weight * self.loss.forward(outputs, yc)
+                if self.loss.is_classifier:
+                    accuracy += weight * self.loss.accuracy(outputs, yc)
+            reg_loss = self.regularization_loss()
         result = {"loss": data_loss + reg_loss, "data_loss": data_loss, "reg_loss": reg_loss}
         if self.loss.is_classifier:
             result["accuracy"] = accuracy
@@ -351,27 +259,65 @@ class Model:
         Returns ``{"loss", "data_loss", "reg_loss"}`` plus ``"accuracy"`` for classification,
         where ``loss = data_loss + reg_loss``.
         """
-        return self._evaluate(*self._check_data(X, y))
+        return self._evaluate(*self.check_data(X, y))
 
     def predict(self, X) -> np.ndarray:
         """Outputs (n, n_outputs): probabilities for Softmax/Sigmoid heads, values otherwise."""
         return self._outputs(self._check_X(X))
 
+    def predict_labels(self, X) -> np.ndarray:
+        """Class labels (classification only): see ``Loss.labels`` for the rule."""
+        return self.loss.labels(self.predict(X))
+
     # ------------------------------------------------------------------ persistence
     def get_config(self) -> dict:
-        """Everything but the parameters: architecture, penalties, loss, optimizer, dtype."""
-        from .persistence import describe
+        """Everything but the parameters, JSON-ready: dtype, layers, loss, optimizer."""
+        optimizer = self.optimizer
+        return {
+            "dtype": str(self.dtype),
+            "layers": [{"type": type(layer).__name__, "config": layer.get_config()} for layer in self.layers],
+            "loss": {"type": type(self.loss).__name__, "config": self.loss.get_config()},
+            "optimizer": None if optimizer is None else {"type": type(optimizer).__name__,
+                                                         "config": optimizer.get_config()},
+        }
 
-        return describe(self)
+    @classmethod
+    def from_config(cls, config: dict, arrays: dict[str, np.ndarray] | None = None) -> Model:
+        """A model from ``get_config()``'s output and, optionally, its ``"{layer}.{param}"``
+        arrays (copied). Classes are looked up in ``shrink.registry``; anything else in the
+        description raises ``ModelFileError``."""
+        if not isinstance(config, dict):
+            raise ModelFileError(f"a model description must be a JSON object, got {type(config).__name__}")
+        try:
+            built = [_build("layer", entry) for entry in config["layers"]]
+            loss = _build("loss", config["loss"])
+            optimizer = None if config.get("optimizer") is None else _build("optimizer", config["optimizer"])
+            dtype = config["dtype"]
+        except (KeyError, TypeError) as error:
+            raise ModelFileError(f"the model description is incomplete or malformed ({error!r})") from None
+        for i, layer in enumerate(built):
+            for name in layer.params:
+                if arrays is None:
+                    continue
+                key = f"{i}.{name}"
+                if key not in arrays:
+                    raise ModelFileError(f"the model file has no array for layer {i}'s {name}")
+                value = np.array(arrays[key])  # an independent copy
+                expected = getattr(layer, name).shape
+                if value.shape != expected:
+                    raise ModelFileError(f"layer {i}'s {name} has shape {value.shape} in the file, expected {expected}")
+                setattr(layer, name, value)
+        try:
+            return cls(built, loss=loss, optimizer=optimizer, dtype=dtype)
+        except (TypeError, ValueError) as error:
+            raise ModelFileError(f"the model file describes an invalid model ({error})") from None
 
     def copy(self, dtype: str | None = None) -> Model:
         """An independent copy (parameters included), optionally in another dtype."""
-        from .persistence import rebuild
-
         config = self.get_config()
         if dtype is not None:
             config["dtype"] = str(dtype)
-        return rebuild(config, {k: v for k, v, _ in self.parameters()})
+        return Model.from_config(config, {p.name: p.value for p in self.parameters()})
 
     def save(self, path: str | os.PathLike, *, sparse: bool = False) -> None:
         """Write the model to ``path`` (an .npz archive plus JSON metadata; no pickle).
@@ -380,16 +326,30 @@ class Model:
         model is never left half-overwritten. ``sparse=True`` stores mostly-zero weight
         matrices in CSR form (compressed); ``load`` reads both kinds back to the same model.
         """
-        from .persistence import save_model
+        persistence.atomic_write(path, self.to_bytes(sparse=sparse))
 
-        save_model(self, path, sparse=sparse)
+    def to_bytes(self, *, sparse: bool = False) -> bytes:
+        """The content of the file ``save`` writes."""
+        return persistence.model_bytes(self, sparse=sparse)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Model:
         """Read a model written by ``save``; never executes code from the file."""
-        from .persistence import load_model
+        config, arrays = persistence.read_model(path)
+        return cls._from_file(config, arrays, path)
 
-        return load_model(path)
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Model:
+        """A model from the bytes ``to_bytes`` returns."""
+        config, arrays = persistence.read_model(io.BytesIO(data))
+        return cls._from_file(config, arrays, "<bytes>")
+
+    @classmethod
+    def _from_file(cls, config, arrays, where) -> Model:
+        try:
+            return cls.from_config(config, arrays)
+        except ModelFileError as error:
+            raise ModelFileError(f"{os.fspath(where)!r}: {error}") from None
 
     def __repr__(self) -> str:
         inner = ",\n".join(f"    {layer!r}" for layer in self.layers)
@@ -397,39 +357,23 @@ class Model:
         return f"Model([\n{inner},\n], loss={self.loss!r}{optimizer}, dtype='{self.dtype}')"
 
 
-class _Run:
-    """The state of one ``fit``: data, batching, randomness, progress — what a checkpoint saves."""
-
-    def __init__(self, X, y, size: int, shuffle: bool, rng: np.random.Generator):
-        self.X, self.y, self.size, self.shuffle, self.rng = X, y, size, shuffle, rng
-        self.order = np.arange(len(X))
-        self.epoch = 0
-        self.history = History()
-        self._snapshot: list[np.ndarray] | None = None
-        self._snapshot_valid = False
-
-    def remember(self, parameters) -> None:
-        """Copy the parameters about to be updated: their loss was just seen to be finite."""
-        if self._snapshot is None or len(self._snapshot) != len(parameters):
-            self._snapshot = [np.empty_like(p.value) for p in parameters]
-        for saved, p in zip(self._snapshot, parameters):
-            np.copyto(saved, p.value)
-        self._snapshot_valid = True
-
-    def restore(self, model) -> None:
-        if self._snapshot_valid:
-            for saved, (_, value, _) in zip(self._snapshot, model.parameters()):
-                np.copyto(value, saved)
+def _build(kind: str, entry) -> object:
+    """An instance from a ``{"type": ClassName, "config": {...}}`` entry of a model file."""
+    try:
+        cls = registry.lookup(kind, entry["type"])
+        return cls(**entry["config"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise ModelFileError(f"the model file describes an invalid {kind}: {entry!r} ({error})") from None
 
 
 def _check_chain(layers) -> tuple[int, int]:
     """(n_features, n_outputs) of the stack, or a ValueError naming the first misfit."""
     dense = [(i, layer) for i, layer in enumerate(layers) if isinstance(layer, Dense)]
     if not dense:
-        raise ValueError("layers must include at least one Dense layer")
+        raise InvalidArgumentError("layers", message="layers must include at least one Dense layer")
     for (_, before), (i, layer) in zip(dense, dense[1:]):
         if layer.n_inputs != before.n_neurons:
-            raise ValueError(
+            raise InvalidArgumentError("layers", message=
                 f"layers[{i}] (Dense) expects {layer.n_inputs} inputs, but the Dense layer before it "
                 f"gives {before.n_neurons}"
             )
@@ -438,36 +382,24 @@ def _check_chain(layers) -> tuple[int, int]:
 
 def _check_head(layers, loss: Loss, n_outputs: int) -> None:
     if loss.head is not None and not isinstance(layers[-1], loss.head):
-        raise ValueError(
+        raise InvalidArgumentError("loss", message=
             f"{type(loss).__name__} needs a {loss.head.__name__} output layer, because it reads the "
             f"outputs as probabilities; the last layer is {type(layers[-1]).__name__}"
         )
     if isinstance(layers[-1], Softmax) and n_outputs < 2:
-        raise ValueError("a Softmax head needs at least 2 outputs (over 1 output it is always 1); use Sigmoid with BinaryCrossentropy")
+        raise InvalidArgumentError("layers", message="a Softmax head needs at least 2 outputs (over 1 output it is always 1); use Sigmoid with BinaryCrossentropy")
 
 
 def _check_labels(labels: np.ndarray, k: int, name: str) -> np.ndarray:
     if labels.dtype.kind == "f":
         fractional = labels != np.round(labels)
         if fractional.any():
-            raise ValueError(
+            raise InvalidArgumentError(name, message=
                 f"{name} must hold integer class labels, got {labels[fractional][0].item()!r}; "
                 "for probabilities or one-hot targets pass an (n, k) array"
             )
     low, high = int(labels.min()), int(labels.max())
     if low < 0 or high >= k:
         bad = low if low < 0 else high
-        raise ValueError(f"label {bad} in {name} is out of range for a model with {k} outputs (expected 0..{k - 1})")
+        raise InvalidArgumentError(name, message=f"label {bad} in {name} is out of range for a model with {k} outputs (expected 0..{k - 1})")
     return labels.astype(np.intp, copy=False)
-
-
-def _format_epoch(epoch: int, logs: dict[str, float]) -> str:
-    """The seed's progress line, e.g. ``epoch: 100, acc: 0.803, loss: 0.519 (data_loss: …``."""
-    acc = f"acc: {logs['accuracy']:.3f}, " if "accuracy" in logs else ""
-    lr = float(f"{logs['lr']:.6g}")
-    line = (f"epoch: {epoch}, {acc}loss: {logs['loss']:.3f} (data_loss: {logs['data_loss']:.3f}, "
-            f"reg_loss: {logs['reg_loss']:.3f}), lr: {lr!r}")
-    if "val_loss" in logs:
-        val_acc = f"val_acc: {logs['val_accuracy']:.3f}, " if "val_accuracy" in logs else ""
-        line += f", {val_acc}val_loss: {logs['val_loss']:.3f}"
-    return line

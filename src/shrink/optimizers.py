@@ -1,7 +1,8 @@
 """Optimizers: SGD (with momentum), Adagrad, RMSprop and Adam, as in the nnfs book.
 
-An optimizer sees the model's parameters as ``Parameter(name, value, grad, penalties, decay)``
-records (or plain ``(name, value, grad)`` triples) and updates ``value`` in place. Its
+An optimizer sees the model's parameters as ``Parameter(name, value, grad, penalties, decayed)``
+records (what ``Model.parameters()`` returns; plain ``(name, value, grad)`` triples also work)
+and updates ``value`` in place. Its
 per-parameter state (velocities, moment estimates) lives here, keyed by name — never on the
 layers. One update is a fixed sequence of small steps, and where each sits is what gives it
 its meaning::
@@ -42,7 +43,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .penalties import L1, Penalty
-from .validation import check_finite_number, check_fraction, check_positive
+from .validation import check_choice, check_fraction, check_nonnegative, check_positive
 
 __all__ = ["L1_METHODS", "SGD", "Adagrad", "Adam", "Optimizer", "Parameter", "RMSprop"]
 
@@ -57,28 +58,8 @@ class Parameter(NamedTuple):
     grad: np.ndarray
     #: The penalties on this array (the optimizer applies those it handles by prox).
     penalties: tuple[Penalty, ...] = ()
-    #: Whether decoupled ``weight_decay`` applies (weights yes, biases no).
-    decay: bool = False
-
-
-def _check_decay(decay) -> float:
-    decay = check_finite_number(decay, "decay")
-    if decay < 0:
-        raise ValueError(f"decay must be >= 0, got {decay!r}")
-    return decay
-
-
-def _check_weight_decay(weight_decay) -> float:
-    weight_decay = check_finite_number(weight_decay, "weight_decay")
-    if weight_decay < 0:
-        raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
-    return weight_decay
-
-
-def _check_l1_method(l1_method) -> str:
-    if l1_method not in L1_METHODS:
-        raise ValueError(f"l1_method must be one of {', '.join(map(repr, L1_METHODS))}, got {l1_method!r}")
-    return l1_method
+    #: Whether decoupled ``weight_decay`` shrinks this array (weights yes, biases no).
+    decayed: bool = False
 
 
 class Optimizer:
@@ -87,9 +68,9 @@ class Optimizer:
 
     def __init__(self, learning_rate: float, decay: float, weight_decay: float = 0.0, l1_method: str = "subgradient"):
         self.learning_rate = check_positive(learning_rate, "learning_rate")
-        self.decay = _check_decay(decay)
-        self.weight_decay = _check_weight_decay(weight_decay)
-        self.l1_method = _check_l1_method(l1_method)
+        self.decay = check_nonnegative(decay, "decay")
+        self.weight_decay = check_nonnegative(weight_decay, "weight_decay")
+        self.l1_method = check_choice(l1_method, "l1_method", L1_METHODS)
         self.iterations = 0
         self.state: dict[str, dict[str, np.ndarray]] = {}
         # Per-parameter work arrays, reused every step; not state (never saved or compared).
@@ -120,7 +101,7 @@ class Optimizer:
         lr = self.current_learning_rate
         for param in params:
             param = param if isinstance(param, Parameter) else Parameter(*param)
-            if self.weight_decay and param.decay:
+            if self.weight_decay and param.decayed:
                 np.multiply(param.value, 1.0 - lr * self.weight_decay, out=param.value)  # 1. decoupled
             prox = [p for p in param.penalties if p and isinstance(p, self.prox_penalties)]
             step = self._update(param.name, param.value, param.grad, lr, bool(prox))  # 2. the step

@@ -1,6 +1,7 @@
 """Model files: an ``.npz`` archive of parameter arrays plus a JSON description; no pickle.
 
-Layout (format ``shrink.model``, version 1)::
+This module knows the file format only; it imports nothing of the model (``Model.save`` and
+``Model.load`` call it). Layout (format ``shrink.model``, version 1)::
 
     __shrink__          uint8 bytes of UTF-8 JSON: {"format", "version", "dtype",
                         "layers": [{"type", "config"}], "loss": {...}, "optimizer": {...} | null}
@@ -23,60 +24,14 @@ import zipfile
 
 import numpy as np
 
-from . import activations, layers, losses, optimizers
 from .errors import ModelFileError
+
+__all__ = ["FORMAT", "VERSION", "atomic_write", "from_csr", "model_bytes", "read_archive", "read_model",
+           "to_csr", "write_archive"]
 
 FORMAT = "shrink.model"
 VERSION = 1
 _META = "__shrink__"
-
-# Only these classes may be named by a file: a file picks from a list, never imports.
-LAYERS = {cls.__name__: cls for cls in (layers.Dense, layers.Dropout, activations.ReLU, activations.Tanh,
-                                        activations.Sigmoid, activations.Softmax, activations.Linear)}
-LOSSES = {cls.__name__: cls for cls in (losses.CategoricalCrossentropy, losses.BinaryCrossentropy,
-                                        losses.MeanSquaredError, losses.MeanAbsoluteError)}
-OPTIMIZERS = {cls.__name__: cls for cls in (optimizers.SGD, optimizers.Adagrad, optimizers.RMSprop, optimizers.Adam)}
-
-
-def describe(model) -> dict:
-    """The JSON-ready description of ``model`` (everything but parameter values)."""
-    optimizer = model.optimizer
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "dtype": str(model.dtype),
-        "layers": [{"type": type(layer).__name__, "config": layer.get_config()} for layer in model.layers],
-        "loss": {"type": type(model.loss).__name__, "config": model.loss.get_config()},
-        "optimizer": None if optimizer is None else {"type": type(optimizer).__name__, "config": optimizer.get_config()},
-    }
-
-
-def _build(kind: str, registry: dict, entry) -> object:
-    try:
-        cls = registry[entry["type"]]
-        return cls(**entry["config"])
-    except (KeyError, TypeError, ValueError) as error:
-        raise ModelFileError(f"the model file describes an invalid {kind}: {entry!r} ({error})") from None
-
-
-def rebuild(config: dict, arrays: dict[str, np.ndarray]):
-    """A ``Model`` from ``describe``'s output and its ``"{i}.{param}"`` arrays."""
-    from .model import Model
-
-    built = [_build("layer", LAYERS, entry) for entry in config["layers"]]
-    for i, layer in enumerate(built):
-        for name in layer.params:
-            key = f"{i}.{name}"
-            if key not in arrays:
-                raise ModelFileError(f"the model file has no array for layer {i}'s {name}")
-            value = np.array(arrays[key])  # an independent copy
-            expected = getattr(layer, name).shape
-            if value.shape != expected:
-                raise ModelFileError(f"layer {i}'s {name} has shape {value.shape} in the file, expected {expected}")
-            setattr(layer, name, value)
-    loss = _build("loss", LOSSES, config["loss"])
-    optimizer = None if config.get("optimizer") is None else _build("optimizer", OPTIMIZERS, config["optimizer"])
-    return Model(built, loss=loss, optimizer=optimizer, dtype=config["dtype"])
 
 
 def atomic_write(path: str | os.PathLike, data: bytes) -> None:
@@ -129,29 +84,35 @@ def _csr_bytes(dense: np.ndarray) -> int:
 
 
 def model_bytes(model, *, sparse: bool = False) -> bytes:
-    """The model file's content (what ``save_model`` writes)."""
-    meta = json.dumps(describe(model)).encode("utf-8")
-    arrays = {_META: np.frombuffer(meta, dtype=np.uint8)}
-    for key, value, _ in model.parameters():
+    """The content of ``model``'s file: ``model.get_config()`` as JSON plus its parameters.
+
+    Any object with ``get_config()`` and ``parameters()`` (name, value records) will do: this
+    module knows the file format, not the model.
+    """
+    meta = {"format": FORMAT, "version": VERSION, **model.get_config()}
+    arrays = {}
+    for param in model.parameters():
+        key, value = param[0], param[1]
         if sparse and value.ndim == 2 and _csr_bytes(value) < value.nbytes:
             arrays.update({f"layers.{key}.csr.{part}": array for part, array in to_csr(value).items()})
         else:
             arrays[f"layers.{key}"] = value
+    return _archive_bytes(meta, arrays, compress=sparse)
+
+
+def _archive_bytes(meta: dict, arrays: dict[str, np.ndarray], *, compress: bool = False) -> bytes:
+    entries = {_META: np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8), **arrays}
     buffer = io.BytesIO()
-    (np.savez_compressed if sparse else np.savez)(buffer, **arrays)
+    (np.savez_compressed if compress else np.savez)(buffer, **entries)
     return buffer.getvalue()
 
 
-def save_model(model, path: str | os.PathLike, *, sparse: bool = False) -> None:
-    atomic_write(path, model_bytes(model, sparse=sparse))
+def read_model(path) -> tuple[dict, dict[str, np.ndarray]]:
+    """``(config, arrays)`` of a model file (a path or a ``BytesIO``): the JSON description
+    without its format and version, and the parameter arrays keyed ``"{layer}.{param}"``.
 
-
-def load_model_bytes(data: bytes):
-    """A model from the bytes of a model file (as ``model_bytes`` makes)."""
-    return load_model(io.BytesIO(data))
-
-
-def load_model(path):
+    Raises ``ModelFileError`` for anything that is not a readable shrink model file.
+    """
     path = path if isinstance(path, io.BytesIO) else os.fspath(path)
     try:
         archive = np.load(path, allow_pickle=False)
@@ -167,7 +128,8 @@ def load_model(path):
                 raise ModelFileError(f"{path!r} is not a shrink model file (no {_META} entry)")
             config = json.loads(archive[_META].tobytes().decode("utf-8"))
             if not isinstance(config, dict) or config.get("format") != FORMAT:
-                raise ModelFileError(f"{path!r} is not a shrink model file (format {config.get('format')!r})")
+                found = config.get("format") if isinstance(config, dict) else config
+                raise ModelFileError(f"{path!r} is not a shrink model file (format {found!r})")
             version = config.get("version")
             if not isinstance(version, int) or version > VERSION:
                 raise ModelFileError(
@@ -193,56 +155,20 @@ def load_model(path):
         except (ValueError, OSError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, KeyError) as error:
             # allow_pickle=False refuses object arrays with a ValueError: a pickle-bearing file.
             raise ModelFileError(f"{path!r} is not a readable shrink model file ({error})") from None
-    try:
-        return rebuild(config, arrays)
-    except ModelFileError:
-        raise
-    except (KeyError, TypeError, ValueError) as error:
-        raise ModelFileError(f"{path!r} describes an invalid model ({error})") from None
+    return {k: v for k, v in config.items() if k not in ("format", "version")}, arrays
 
 
 # ---------------------------------------------------------------------------- checkpoints
 CHECKPOINT_FORMAT = "shrink.checkpoint"
 
 
-def _rng_state(rng: np.random.Generator) -> dict:
-    return rng.bit_generator.state  # plain ints and strings: JSON-ready
+def write_archive(path, meta: dict, arrays: dict[str, np.ndarray], *, kind: str = CHECKPOINT_FORMAT) -> None:
+    """Atomically write a JSON ``meta`` and named arrays (a checkpoint) as one ``.npz``."""
+    atomic_write(path, _archive_bytes({"format": kind, "version": VERSION, **meta}, arrays))
 
 
-def save_checkpoint(path, model, run) -> None:
-    """Everything needed to continue ``fit`` exactly: parameters, optimizer state and update
-    count, the random generators' states, the shuffle order, the epoch and the history."""
-    from .layers import Dropout
-
-    optimizer = model.optimizer
-    meta = {
-        "format": CHECKPOINT_FORMAT,
-        "version": VERSION,
-        "model": describe(model),
-        "epoch": run.epoch,
-        "iterations": optimizer.iterations,
-        "rng": _rng_state(run.rng),
-        "dropout_rngs": {str(i): _rng_state(layer.rng) for i, layer in enumerate(model.layers)
-                         if isinstance(layer, Dropout) and layer.rng_given},
-        "samples": len(run.X),
-        "batch_size": run.size,
-        "shuffle": run.shuffle,
-        "history": {"epoch": run.history.epoch, "history": run.history.history},
-    }
-    arrays = {_META: np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8), "order": run.order}
-    arrays.update({f"layers.{key}": value for key, value, _ in model.parameters()})
-    for name, slots in optimizer.state.items():
-        for slot, value in slots.items():
-            arrays[f"optimizer.{name}.{slot}"] = value
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    atomic_write(path, buffer.getvalue())
-
-
-def load_checkpoint(path, model, run) -> None:
-    """Put a checkpoint's state into ``model`` and the fit ``run``; refuse a mismatched one."""
-    from .history import History
-
+def read_archive(path, *, kind: str = CHECKPOINT_FORMAT) -> tuple[dict, dict[str, np.ndarray]]:
+    """``(meta, arrays)`` of a file ``write_archive`` wrote; ``ModelFileError`` otherwise."""
     where = os.fspath(path)
     if not os.path.exists(where):
         raise FileNotFoundError(f"nothing to resume: no checkpoint at {where!r}")
@@ -250,34 +176,11 @@ def load_checkpoint(path, model, run) -> None:
         with np.load(where, allow_pickle=False) as archive:
             meta = json.loads(archive[_META].tobytes().decode("utf-8"))
             arrays = {name: archive[name] for name in archive.files if name != _META}
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError, UnicodeDecodeError) as error:
+    except (OSError, ValueError, KeyError, AttributeError, zipfile.BadZipFile, EOFError, UnicodeDecodeError) as error:
         raise ModelFileError(f"{where!r} is not a readable shrink checkpoint ({error})") from None
-    if meta.get("format") != CHECKPOINT_FORMAT:
-        raise ModelFileError(f"{where!r} is not a shrink checkpoint (format {meta.get('format')!r})")
+    if not isinstance(meta, dict) or meta.get("format") != kind:
+        found = meta.get("format") if isinstance(meta, dict) else meta
+        raise ModelFileError(f"{where!r} is not a shrink checkpoint (format {found!r})")
     if not isinstance(meta.get("version"), int) or meta["version"] > VERSION:
         raise ModelFileError(f"{where!r} was written by a newer shrink (checkpoint version {meta.get('version')!r})")
-    ours = describe(model)
-    for part in ("layers", "loss", "optimizer", "dtype"):
-        if meta["model"][part] != ours[part]:
-            raise ModelFileError(f"cannot resume from {where!r}: its {part} differ from this model's")
-    for key, expected in (("samples", len(run.X)), ("batch_size", run.size), ("shuffle", run.shuffle)):
-        if meta[key] != expected:
-            raise ModelFileError(f"cannot resume from {where!r}: it was trained with {key}={meta[key]!r}, "
-                                 f"this fit has {expected!r}")
-    for key, value, _ in model.parameters():
-        value[...] = arrays[f"layers.{key}"]
-    optimizer = model.optimizer
-    optimizer.state.clear()
-    for name in arrays:
-        if name.startswith("optimizer."):
-            param, slot = name[len("optimizer."):].rsplit(".", 1)
-            optimizer.state.setdefault(param, {})[slot] = arrays[name].copy()
-    optimizer.iterations = meta["iterations"]
-    run.rng.bit_generator.state = meta["rng"]
-    for index, state in meta["dropout_rngs"].items():
-        model.layers[int(index)].rng.bit_generator.state = state
-    run.order = arrays["order"].copy()
-    run.epoch = meta["epoch"]
-    run.history = History()
-    for i, epoch in enumerate(meta["history"]["epoch"]):
-        run.history.append(epoch, {k: v[i] for k, v in meta["history"]["history"].items()})
+    return meta, arrays

@@ -299,13 +299,13 @@ class _Linear(_ShrinkEstimator):
 
         history, chunk, done = History(), 50, 0
         while done < epochs:
-            before = [v.copy() for _, v, _ in model.parameters()]
+            before = [v.copy() for _, v, *_ in model.parameters()]
             part = model.fit(X, targets, epochs=min(chunk, epochs - done), shuffle=False)
             for i, logs in enumerate(zip(*part.history.values())):
                 history.append(done + i, dict(zip(part.history, logs)))
             done += len(part)
-            change = max(float(np.max(np.abs(v - b))) for (_, v, _), b in zip(model.parameters(), before))
-            scale = max(1.0, max(float(np.max(np.abs(v))) for _, v, _ in model.parameters()))
+            change = max(float(np.max(np.abs(v - b))) for (_, v, *_), b in zip(model.parameters(), before))
+            scale = max(1.0, max(float(np.max(np.abs(v))) for _, v, *_ in model.parameters()))
             if change <= self.tol * scale:
                 break
         return history

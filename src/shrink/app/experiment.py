@@ -12,14 +12,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import data as datasets
-from .config import LAYER_TYPES, LOSS_TYPES, OPTIMIZER_TYPES, ConfigError
-from .history import History
-from .layers import Dense
-from .model import Model
-from .sparsity import sparsity_report, zero_fraction
+from .. import data as datasets
+from .. import registry
+from ..callbacks import EarlyStopping
+from ..history import History
+from ..layers import Dense
+from ..model import Model
+from ..sparsity import sparsity_report, zero_fraction
+from .config import ConfigError, resolve_data
 
-__all__ = ["Dataset", "Run", "build_model", "load_data", "streams", "train"]
+__all__ = ["Dataset", "Run", "build_model", "check_fits", "evaluation_sets", "fit_arguments", "load_data", "streams",
+           "train"]
 
 
 def streams(seed: int) -> dict[str, np.random.Generator]:
@@ -86,6 +89,21 @@ def load_data(config: dict, rng: dict[str, np.random.Generator] | None = None) -
     return Dataset(X_train, y_train, X_val, y_val)
 
 
+def evaluation_sets(config: dict, source: str | None = None) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """``(label, X, y)`` to evaluate a run on: its own splits, or all of ``source`` (a data
+    source string such as ``csv:test.csv``) read with the run's target column and scale."""
+    if source is None:
+        data = load_data(config, streams(config["seed"]))
+        pairs = [("train", data.X_train, data.y_train)]
+        if data.validation is not None:
+            pairs.append(("validation", *data.validation))
+        return pairs
+    kept = {k: v for k, v in config["data"].items() if k in ("target", "scale")}
+    data_config = resolve_data({**kept, "source": source})
+    X, y = read_source(source, data_config, streams(config["seed"])["data"])
+    return [(source, np.asarray(X, dtype=np.float64) * data_config["scale"], y)]
+
+
 def build_model(config: dict, n_features: int, rng: np.random.Generator | None = None) -> Model:
     """The config's layers, loss and optimizer; Dense input sizes follow from ``n_features``."""
     rng = rng if rng is not None else streams(config["seed"])["init"]
@@ -97,10 +115,10 @@ def build_model(config: dict, n_features: int, rng: np.random.Generator | None =
             built.append(Dense(width, units, rng=rng, **args))
             width = units
         else:
-            built.append(LAYER_TYPES[spec["type"]](**args))
-    loss = LOSS_TYPES[config["loss"]["type"]]()
+            built.append(registry.LAYERS[spec["type"]](**args))
+    loss = registry.LOSSES[config["loss"]["type"]]()
     optimizer_args = {k: v for k, v in config["optimizer"].items() if k != "type"}
-    optimizer = OPTIMIZER_TYPES[config["optimizer"]["type"]](**optimizer_args)
+    optimizer = registry.OPTIMIZERS[config["optimizer"]["type"]](**optimizer_args)
     try:
         return Model(built, loss=loss, optimizer=optimizer, dtype=config["train"]["dtype"])
     except (TypeError, ValueError) as error:
@@ -110,9 +128,9 @@ def build_model(config: dict, n_features: int, rng: np.random.Generator | None =
 def check_fits(model: Model, dataset: Dataset) -> None:
     """Refuse data the model cannot take (labels vs outputs, target shapes) before training."""
     try:
-        model._check_data(dataset.X_train, dataset.y_train)
+        model.check_data(dataset.X_train, dataset.y_train)
         if dataset.validation is not None:
-            model._check_data(*dataset.validation, names=("X_val", "y_val"))
+            model.check_data(*dataset.validation, names=("X_val", "y_val"))
     except (TypeError, ValueError) as error:
         raise ConfigError("data", f"does not fit the model: {error}") from None
 
@@ -139,6 +157,32 @@ def evaluate_run(model: Model, dataset: Dataset) -> dict:
     return metrics
 
 
+def fit_arguments(config: dict, *, validation=None, epochs: int | None = None, record: bool = True) -> dict:
+    """The keyword arguments of ``Model.fit`` that a config's ``[train]`` table means — the one
+    place a ``[train]`` key becomes training behaviour (runs, sweep tasks and refits all call it).
+
+    ``validation`` is the (X_val, y_val) to evaluate every epoch, used unless
+    ``train.validation_split`` holds out part of the training data instead; with ``record``
+    False it is used only when early stopping needs it (sweep tasks score once, at the end).
+    ``epochs`` overrides ``train.epochs`` and turns early stopping off (a length already chosen).
+    """
+    train = config["train"]
+    stopping = "early_stopping" in train and epochs is None
+    if not record and not stopping:
+        validation = None
+    arguments = {
+        "epochs": train["epochs"] if epochs is None else epochs,
+        "batch_size": train["batch_size"] or None,
+        "shuffle": train["shuffle"],
+        "callbacks": [EarlyStopping(**train["early_stopping"])] if stopping else [],
+    }
+    if train["validation_split"] and (record or stopping):
+        arguments["validation_split"] = train["validation_split"]
+    else:
+        arguments["validation_data"] = validation
+    return arguments
+
+
 def train(config: dict, *, callback=None, checkpoint=None, resume: bool = False) -> Run:
     """Build everything from a resolved config, train, and return the ``Run``.
 
@@ -154,10 +198,7 @@ def train(config: dict, *, callback=None, checkpoint=None, resume: bool = False)
     history = model.fit(
         dataset.X_train,
         dataset.y_train,
-        epochs=train_config["epochs"],
-        batch_size=train_config["batch_size"] or None,
-        validation_data=dataset.validation,
-        shuffle=train_config["shuffle"],
+        **fit_arguments(config, validation=dataset.validation),
         rng=rng["fit"],
         callback=callback,
         track_sparsity=True,
@@ -168,4 +209,7 @@ def train(config: dict, *, callback=None, checkpoint=None, resume: bool = False)
     seconds = time.perf_counter() - start
     run = Run(config, model, history, dataset, seconds)
     run.metrics = {**evaluate_run(model, dataset), "epochs": len(history), "seconds": seconds}
+    if history.best_epoch is not None:
+        run.metrics["best_epoch"] = history.best_epoch
+        run.metrics["stopped_epoch"] = history.stopped_epoch
     return run

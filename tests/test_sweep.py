@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from shrink.cli import main
-from shrink.config import load_config, resolve, with_values
-from shrink.select import SweepError, SweepStore, _summarize, choose, folds, grid_points, parse_values, sweep
+from shrink.app.config import load_config, resolve, with_values
+from shrink.app.sweep import SweepError, SweepStore, folds, grid_points, parse_values, sweep
+from shrink.app.sweep.cv import choose, summarize
 
 
 def small_config(**changes):
@@ -76,7 +77,7 @@ def test_mean_se_and_one_se_rule_on_a_hand_made_table():
         for f, v in enumerate(values):
             results[p * 3 + f] = {"status": "ok", "fold": f, "val_loss": v + 0.1, "val_data_loss": v,
                                   "train_loss": 0.5, "zero_weights": 0.0, "val_data_loss_sample_se": 0.0}
-    rows, fold_rows = _summarize(points, results, 3)
+    rows, fold_rows = summarize(points, results, 3)
     # point 1: mean 0.9, sd 0.1 (ddof 1), se 0.1/√3 = 0.0577
     assert rows[1]["mean_val_data_loss"] == pytest.approx(0.9)
     assert rows[1]["se_val_data_loss"] == pytest.approx(0.1 / math.sqrt(3))
@@ -121,7 +122,7 @@ def test_a_diverged_task_is_recorded_and_never_chosen():
 
 
 def test_warm_path_runs_from_large_to_small_and_starts_from_the_previous_solution():
-    from shrink.experiment import build_model, load_data, streams
+    from shrink.app.experiment import build_model, load_data, streams
 
     config = small_config()
     result = sweep(config, {"layers.0.weight_l2": [1e-3, 0.0, 1e-1]}, path=True, jobs=1)
@@ -133,14 +134,14 @@ def test_warm_path_runs_from_large_to_small_and_starts_from_the_previous_solutio
         point = resolve(with_values(config, {"layers.0.weight_l2": lam}))
         model = build_model(point, 64, streams(config["seed"])["init"])
         if previous is not None:
-            for (_, value, _), old in zip(model.parameters(), previous):
+            for (_, value, *_), old in zip(model.parameters(), previous):
                 value[...] = old
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(1):
             model.fit(data.X_train, data.y_train, epochs=20,
                       rng=np.random.default_rng(np.random.SeedSequence(config["seed"], spawn_key=(task,))))
-        previous = [v.copy() for _, v, _ in model.parameters()]
+        previous = [v.copy() for _, v, *_ in model.parameters()]
     assert result.folds[1]["val_data_loss"] == model.evaluate(*data.validation)["data_loss"]
     cold = sweep(config, {"layers.0.weight_l2": [1e-3]}, jobs=1)
     assert cold.folds[0]["val_data_loss"] != result.folds[1]["val_data_loss"]  # the warm start mattered
@@ -291,7 +292,7 @@ def test_errors_raised_in_worker_processes_survive_pickling():
     import pickle
 
     from shrink import DivergenceError
-    from shrink.config import ConfigError
+    from shrink.app.config import ConfigError
 
     error = pickle.loads(pickle.dumps(ConfigError("layers.0.units", "must be >= 1, got 0")))
     assert str(error) == "layers.0.units: must be >= 1, got 0" and error.key == "layers.0.units"

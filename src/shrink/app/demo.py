@@ -1,7 +1,8 @@
-"""``shrink demo``: the seed-000 experiment three ways — no penalty, L2 as in the seed, L1 —
-compared in one table and one report with the decision boundaries side by side. L1 runs
-twice, by subgradient (the seed's method) and by proximal step, to show which one actually
-produces exact zeros.
+"""``shrink demo``: the 2000 × 3 spiral experiment (2-128-3 ReLU, SGD with momentum 0.5) three
+ways — no penalty, L2 as in the original notes, L1 — compared in one table and one report with
+the decision boundaries side by side. L1 runs twice, by subgradient (the notes' method) and by
+proximal step, to show which one actually produces exact zeros. ``--early-stopping`` adds a
+fifth run: no penalty, stopped early on the validation data loss — the other regularizer.
 
 The seed's author could not tell whether L2 helped from one run's last line. At learning
 rate 1.0 that line is one sample of an oscillation, so the comparison also shows validation
@@ -11,48 +12,91 @@ accuracy averaged over the last tenth of training and the curves themselves.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass, field
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..layers import PENALTY_ARGS
 from . import plots, report
 from .config import load_config, resolve
 from .experiment import Run
 
-__all__ = ["VARIANTS", "comparison_rows", "demo_configs", "demo_report", "verdict"]
+__all__ = ["EARLY_STOPPING", "VARIANTS", "Variant", "comparison_rows", "demo_configs", "demo_header", "demo_report",
+           "demo_variants", "verdict"]
 
-#: (name, penalties on layers[0], optimizer overrides); the seed penalizes only its first
-#: layer, so all do.
+
+@dataclass(frozen=True)
+class Variant:
+    """One run of the demo: its name, the penalties on layers[0] (the notes penalize only the
+    first layer, so all do), optimizer overrides and an optional ``[train.early_stopping]``."""
+
+    name: str
+    penalties: dict = field(default_factory=dict)
+    optimizer: dict = field(default_factory=dict)
+    early_stopping: dict | None = None
+
+    @property
+    def directory(self) -> str:
+        return self.name.lower().replace(" ", "-")
+
+
 VARIANTS = (
-    ("none", {}, {}),
-    ("L2", {"weight_l2": 5e-4, "bias_l2": 5e-4}, {}),
-    ("L1", {"weight_l1": 5e-4, "bias_l1": 5e-4}, {}),
-    ("L1-prox", {"weight_l1": 5e-4, "bias_l1": 5e-4}, {"l1_method": "proximal"}),
+    Variant("none"),
+    Variant("L2", {"weight_l2": 5e-4, "bias_l2": 5e-4}),
+    Variant("L1", {"weight_l1": 5e-4, "bias_l1": 5e-4}),
+    Variant("L1-prox", {"weight_l1": 5e-4, "bias_l1": 5e-4}, {"l1_method": "proximal"}),
 )
+#: No penalty, stopped when the validation data loss has not improved for 500 epochs (the
+#: full-batch curve oscillates from epoch to epoch, so a short patience would stop on noise).
+EARLY_STOPPING = Variant("early stop", early_stopping={"monitor": "val_data_loss", "patience": 500})
 
 
-def demo_configs(*, quick: bool = False) -> list[dict]:
+def demo_variants(*, early_stopping: bool = False) -> tuple[Variant, ...]:
+    return VARIANTS + ((EARLY_STOPPING,) if early_stopping else ())
+
+
+def demo_configs(variants=VARIANTS, *, quick: bool = False) -> list[dict]:
     """Resolved configs of the variants (``quick``: 2001 epochs instead of 10 001)."""
     base = load_config("preset:seed-spiral")
     configs = []
-    for name, penalties, optimizer in VARIANTS:
+    for variant in variants:
         raw = copy.deepcopy(base)
-        raw["optimizer"].update(optimizer)
-        raw["name"] = f"seed-spiral-{name.lower()}"
+        raw["optimizer"].update(variant.optimizer)
+        raw["name"] = f"seed-spiral-{variant.directory}"
         first = raw["layers"][0]
-        for key in ("weight_l1", "weight_l2", "bias_l1", "bias_l2"):
+        for key in PENALTY_ARGS:
             first.pop(key, None)
-        first.update(penalties)
+        first.update(variant.penalties)
+        if variant.early_stopping is not None:
+            raw["train"]["early_stopping"] = dict(variant.early_stopping)
         if quick:
             raw["train"]["epochs"] = 2001
         configs.append(resolve(raw))
     return configs
 
 
-def comparison_rows(runs: list[Run]) -> list[dict]:
+def demo_header(variants, runs: list[Run]) -> str:
+    """The two lines above the demo's table: the experiment, and where the penalties sit."""
+    epochs = runs[0].metrics["epochs"]
+    lines = [f"2000 x 3 spiral, 2-128-3 ReLU, SGD(lr=1.0, momentum=0.5), {epochs} full-batch epochs, "
+             "same initial weights",
+             "penalties on layers[0]: L2 = 5e-4; L1 = 5e-4 by subgradient (L1) and by proximal step (L1-prox)"]
+    for variant, run in zip(variants, runs):
+        if variant.early_stopping is not None and "best_epoch" in run.metrics:
+            patience = variant.early_stopping["patience"]
+            stopped = run.metrics.get("stopped_epoch")
+            where = f"stopped after epoch {stopped}" if stopped is not None else "ran every epoch"
+            lines.append(f"early stop: no penalty, validation data loss, patience {patience}: {where}, "
+                         f"weights of epoch {run.metrics['best_epoch']} kept")
+    return "\n".join(lines)
+
+
+def comparison_rows(variants, runs: list[Run]) -> list[dict]:
     """One row per variant: the figures that say whether a penalty helped."""
     rows = []
-    for (name, *_), run in zip(VARIANTS, runs):
+    for variant, run in zip(variants, runs):
+        name = variant.name
         train, val = run.metrics["train"], run.metrics["validation"]
         tail = max(1, len(run.history) // 10)
         rows.append({
@@ -64,6 +108,7 @@ def comparison_rows(runs: list[Run]) -> list[dict]:
             "data loss": train["data_loss"],
             "val data loss": val["data_loss"],
             "reg loss": train["reg_loss"],
+            "epochs": run.metrics["epochs"],
             "zero weights": run.metrics["zero_weights"],
         })
     return rows
@@ -87,10 +132,11 @@ def verdict(rows: list[dict]) -> str:
     return " ".join(sentences)
 
 
-def _curves(runs: list[Run]) -> Figure:
+def _curves(variants, runs: list[Run]) -> Figure:
     fig = Figure(figsize=(11, 3.8), layout="constrained")
     left, right = fig.subplots(1, 2)
-    for (name, *_), run in zip(VARIANTS, runs):
+    for variant, run in zip(variants, runs):
+        name = variant.name
         h, epochs = run.history.history, np.asarray(run.history.epoch)
         # Raw values faintly, a running mean boldly: the oscillation is real, the trend is the story.
         line, = left.plot(epochs, plots.running_mean(h["val_accuracy"]), lw=2, label=f"{name} validation (running mean)")
@@ -111,23 +157,24 @@ def _curves(runs: list[Run]) -> Figure:
     return fig
 
 
-def demo_report(runs: list[Run]) -> tuple[str, dict[str, bytes]]:
+def demo_report(variants, runs: list[Run]) -> tuple[str, dict[str, bytes]]:
     """The comparison report (HTML) and its figures as PNG bytes by file name."""
     data = runs[0].data
     X = np.vstack([data.X_train, data.X_val])
     y = np.concatenate([data.y_train, data.y_val])
-    boundary = plots.decision_boundaries([("no penalty" if name == "none" else name, run.model)
-                                          for (name, *_), run in zip(VARIANTS, runs)], X, y)
+    boundary = plots.decision_boundaries([("no penalty" if v.name == "none" else v.name, run.model)
+                                          for v, run in zip(variants, runs)], X, y)
     weights = Figure(figsize=(3.7 * len(runs), 3.2), layout="constrained")
-    for ax, (name, *_), run in zip(weights.subplots(1, len(runs)), VARIANTS, runs):
+    for ax, variant, run in zip(weights.subplots(1, len(runs)), variants, runs):
+        name = variant.name
         w = run.model.layers[0].weights.ravel()
         ax.hist(w, bins=60)
         ax.set(title=f"{name}: layers[0] weights, {np.count_nonzero(w == 0)}/{w.size} exactly zero",
                xlabel="weight")
         ax.title.set_fontsize(9)
-    pngs = {"boundaries.png": report.figure_png(boundary), "curves.png": report.figure_png(_curves(runs)),
+    pngs = {"boundaries.png": report.figure_png(boundary), "curves.png": report.figure_png(_curves(variants, runs)),
             "weights.png": report.figure_png(weights)}
-    rows = comparison_rows(runs)
+    rows = comparison_rows(variants, runs)
     epochs = runs[0].metrics["epochs"]
     intro = (f"<p>Spiral data, 2000 samples × 3 classes, half held out for validation; a 2-128-3 ReLU "
              f"network trained with SGD(learning_rate=1.0, momentum=0.5) for {epochs} full-batch epochs, "

@@ -17,11 +17,13 @@ import os
 import tomllib
 from importlib import resources
 
-from . import activations, layers, losses, optimizers
-from .data import SKLEARN_DATASETS
-from .errors import ShrinkError
+from .. import registry
+from ..callbacks import EarlyStopping
+from ..data import SKLEARN_DATASETS
+from ..errors import InvalidArgumentError, ShrinkError
 
-__all__ = ["ConfigError", "apply_overrides", "load_config", "presets", "resolve", "to_toml", "with_values"]
+__all__ = ["ConfigError", "apply_overrides", "constructor_keys", "load_config", "parse_value", "presets", "resolve",
+           "resolve_data", "suggest", "to_toml", "with_values"]
 
 
 class ConfigError(ShrinkError, ValueError):
@@ -36,33 +38,10 @@ class ConfigError(ShrinkError, ValueError):
         return type(self), (self.key, self._message)
 
 
-LAYER_TYPES = {
-    "dense": layers.Dense,
-    "dropout": layers.Dropout,
-    "relu": activations.ReLU,
-    "tanh": activations.Tanh,
-    "sigmoid": activations.Sigmoid,
-    "softmax": activations.Softmax,
-    "linear": activations.Linear,
-}
-LOSS_TYPES = {
-    "categorical_crossentropy": losses.CategoricalCrossentropy,
-    "binary_crossentropy": losses.BinaryCrossentropy,
-    "mean_squared_error": losses.MeanSquaredError,
-    "mean_absolute_error": losses.MeanAbsoluteError,
-}
-LOSS_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error"}
-OPTIMIZER_TYPES = {
-    "sgd": optimizers.SGD,
-    "adagrad": optimizers.Adagrad,
-    "rmsprop": optimizers.RMSprop,
-    "adam": optimizers.Adam,
-}
 GENERATED_SOURCES = ("spiral", "vertical", "sine")
 FILE_SOURCES = ("csv", "npz", "sklearn")
 
 _TOP = ("name", "seed", "data", "layers", "loss", "optimizer", "train")
-_DENSE = {"units": None, "weight_l1": 0.0, "weight_l2": 0.0, "bias_l1": 0.0, "bias_l2": 0.0, "init": "seed"}
 _DATA = {
     "source": None,
     "samples": None,
@@ -73,15 +52,24 @@ _DATA = {
     "scale": 1.0,
     "train_size": 0,
 }
-_TRAIN = {"epochs": 1, "batch_size": 0, "shuffle": True, "dtype": "float32", "checkpoint_every": 0}
+_TRAIN = {"epochs": 1, "batch_size": 0, "shuffle": True, "dtype": "float32", "checkpoint_every": 0,
+          "validation_split": 0.0}
+#: Sub-tables of [train] that switch a callback on, and the class whose arguments they hold.
+_TRAIN_CALLBACKS = {"early_stopping": EarlyStopping}
 _NOISE = {"spiral": 0.2, "vertical": 0.1, "sine": 0.0}
+#: A layer's config keys are its constructor's arguments, except these, which the model
+#: supplies (inputs follow from the layer before, generators from the seed). Dense's
+#: n_neurons is called units in a config.
+_SUPPLIED = ("self", "n_inputs", "rng")
+_RENAMED = {"n_neurons": "units"}
+_REQUIRED_WHY = {"units": "its number of neurons", "rate": "the probability of dropping a unit"}
 
 
 # ---------------------------------------------------------------------------- reading
 def presets() -> dict[str, str]:
     """Shipped configs: name → first line of their description."""
     found = {}
-    for entry in sorted(resources.files("shrink.presets").iterdir(), key=lambda e: e.name):
+    for entry in sorted(resources.files("shrink.app.presets").iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
             first = entry.read_text(encoding="utf-8").splitlines()[0]
             found[entry.name[:-5]] = first.lstrip("# ").strip()
@@ -95,8 +83,8 @@ def load_config(source: str | os.PathLike) -> dict:
         name = source[len("preset:"):]
         available = presets()
         if name not in available:
-            raise ConfigError("", f"unknown preset {name!r}{_suggest(name, available)}; `shrink presets` lists them")
-        text = resources.files("shrink.presets").joinpath(f"{name}.toml").read_text(encoding="utf-8")
+            raise ConfigError("", f"unknown preset {name!r}{suggest(name, available)}; `shrink presets` lists them")
+        text = resources.files("shrink.app.presets").joinpath(f"{name}.toml").read_text(encoding="utf-8")
         where = f"preset:{name}"
     else:
         try:
@@ -124,7 +112,7 @@ def apply_overrides(raw: dict, assignments: list[str]) -> dict:
         key, sep, text = assignment.partition("=")
         if not sep or not key.strip():
             raise ConfigError("", f"--set expects KEY=VALUE, got {assignment!r}")
-        values[key.strip()] = _parse_value(text.strip())
+        values[key.strip()] = parse_value(text.strip())
     return with_values(raw, values)
 
 
@@ -151,15 +139,15 @@ def with_values(raw: dict, values: dict) -> dict:
                     node = node.setdefault(part, {})
             else:
                 raise ConfigError(".".join(parts[:depth]), f"is a value ({node!r}), not a table")
-        if key == "optimizer.type" and value in OPTIMIZER_TYPES and isinstance(config.get("optimizer"), dict):
+        if key == "optimizer.type" and value in registry.OPTIMIZERS and isinstance(config.get("optimizer"), dict):
             # Switching optimizers keeps the settings the new one shares (learning_rate, decay, ...)
             # and drops the rest (Adam's betas under SGD), which a file could not have meant.
-            accepted = inspect.signature(OPTIMIZER_TYPES[value]).parameters
+            accepted = constructor_keys(registry.OPTIMIZERS[value])
             config["optimizer"] = {k: v for k, v in config["optimizer"].items() if k == "type" or k in accepted}
     return config
 
 
-def _parse_value(text: str):
+def parse_value(text: str):
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
@@ -167,7 +155,7 @@ def _parse_value(text: str):
 
 
 # ---------------------------------------------------------------------------- checking
-def _suggest(word: str, choices) -> str:
+def suggest(word: str, choices) -> str:
     match = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return f"; did you mean {match[0]!r}?" if match else ""
 
@@ -176,7 +164,7 @@ def _check_keys(table: dict, allowed, where: str) -> None:
     for key in table:
         if key not in allowed:
             prefix = f"{where}." if where else ""
-            raise ConfigError(f"{prefix}{key}", f"unknown key{_suggest(key, allowed)} (allowed: {', '.join(allowed)})")
+            raise ConfigError(f"{prefix}{key}", f"unknown key{suggest(key, allowed)} (allowed: {', '.join(allowed)})")
 
 
 def _table(raw: dict, key: str) -> dict:
@@ -203,19 +191,28 @@ def _number(value, key: str, *, integer=False, minimum=None, maximum=None, below
 
 def _choice(value, key: str, choices) -> str:
     if value not in choices:
-        raise ConfigError(key, f"unknown value {value!r}{_suggest(value, choices)} (allowed: {', '.join(choices)})")
+        raise ConfigError(key, f"unknown value {value!r}{suggest(value, choices)} (allowed: {', '.join(choices)})")
     return value
 
 
-def _construct(cls, kwargs: dict, key: str):
-    """Build ``cls(**kwargs)``, turning its validation errors into ConfigErrors at ``key``."""
+def _construct(cls, args: tuple, kwargs: dict, key: str):
+    """Build ``cls(*args, **kwargs)``; an invalid argument becomes a ConfigError at its key."""
     try:
-        return cls(**kwargs)
-    except (TypeError, ValueError) as error:
-        message = str(error)
-        # The classes' messages start with the argument's name: point at that key.
-        arg = next((a for a in kwargs if message.startswith(f"{a} ")), None)
-        raise ConfigError(f"{key}.{arg}" if arg else key, message[len(arg) + 1:] if arg else message) from None
+        return cls(*args, **kwargs)
+    except InvalidArgumentError as error:
+        arg = _RENAMED.get(error.arg, error.arg)
+        raise ConfigError(f"{key}.{arg}", error.detail) from None
+
+
+def constructor_keys(cls) -> dict[str, object]:
+    """A class's config keys and their defaults (``inspect.empty`` for required ones), read from
+    its constructor's signature: the one place a building block's settings are listed."""
+    keys = {}
+    for name, parameter in inspect.signature(cls).parameters.items():
+        if name in _SUPPLIED or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        keys[_RENAMED.get(name, name)] = parameter.default
+    return keys
 
 
 def resolve(raw: dict) -> dict:
@@ -228,18 +225,19 @@ def resolve(raw: dict) -> dict:
         raise ConfigError("name", f"must be a non-empty printable string without slashes, got {name!r}")
     seed = _number(raw.get("seed", 0), "seed", integer=True, minimum=0)
     loss = _resolve_loss(_table(raw, "loss"))
+    data = resolve_data(_table(raw, "data"))
     return {
         "name": name,
         "seed": seed,
-        "data": _resolve_data(_table(raw, "data")),
+        "data": data,
         "layers": _resolve_layers(raw.get("layers")),
         "loss": loss,
         "optimizer": _resolve_optimizer(_table(raw, "optimizer")),
-        "train": _resolve_train(_table(raw, "train")),
+        "train": _resolve_train(_table(raw, "train"), data["validation"] > 0),
     }
 
 
-def _resolve_data(table: dict) -> dict:
+def resolve_data(table: dict) -> dict:
     _check_keys(table, _DATA, "data")
     data = {**_DATA, **table}
     source = data["source"]
@@ -266,7 +264,7 @@ def _resolve_data(table: dict) -> dict:
             _choice(arg, "data.source", SKLEARN_DATASETS)
     else:
         choices = [*GENERATED_SOURCES, "csv:PATH", "npz:PATH", "sklearn:NAME"]
-        raise ConfigError("data.source", f"unknown source {source!r}{_suggest(kind, [*GENERATED_SOURCES, *FILE_SOURCES])} "
+        raise ConfigError("data.source", f"unknown source {source!r}{suggest(kind, [*GENERATED_SOURCES, *FILE_SOURCES])} "
                           f"(allowed: {', '.join(choices)})")
     data["validation"] = _number(data["validation"], "data.validation", minimum=0, below=1)
     if not isinstance(data["target"], (int, str)) or isinstance(data["target"], bool):
@@ -281,65 +279,74 @@ def _resolve_data(table: dict) -> dict:
 def _resolve_layers(entries) -> list[dict]:
     if not isinstance(entries, list) or not entries:
         raise ConfigError("layers", "at least one [[layers]] entry is required, e.g. type = \"dense\", units = 3")
-    resolved = []
-    for i, entry in enumerate(entries):
-        key = f"layers.{i}"
-        if not isinstance(entry, dict):
-            raise ConfigError(key, f"must be a table, got {entry!r}")
-        kind = entry.get("type")
-        if kind is None:
-            raise ConfigError(f"{key}.type", f"is required: one of {', '.join(LAYER_TYPES)}")
-        _choice(kind, f"{key}.type", LAYER_TYPES)
-        if kind == "dense":
-            _check_keys(entry, ["type", *_DENSE], key)
-            layer = {"type": kind, **_DENSE, **entry}
-            if layer["units"] is None:
-                raise ConfigError(f"{key}.units", "is required for a dense layer (its number of neurons)")
-            layer["units"] = _number(layer["units"], f"{key}.units", integer=True, minimum=1)
-            for arg in ("weight_l1", "weight_l2", "bias_l1", "bias_l2"):
-                layer[arg] = _number(layer[arg], f"{key}.{arg}")
-                if layer[arg] < 0:
-                    raise ConfigError(f"{key}.{arg}", f"must be >= 0 (a penalty coefficient), got {layer[arg]!r}")
-            _choice(layer["init"], f"{key}.init", ["seed", "he", "glorot"])
-        elif kind == "dropout":
-            _check_keys(entry, ["type", "rate"], key)
-            if "rate" not in entry:
-                raise ConfigError(f"{key}.rate", "is required for a dropout layer (the probability of dropping a unit)")
-            layer = {"type": kind, "rate": _number(entry["rate"], f"{key}.rate", minimum=0, below=1)}
-        else:
-            _check_keys(entry, ["type"], key)
-            layer = {"type": kind}
-        resolved.append(layer)
-    return resolved
+    return [_resolve_layer(entry, f"layers.{i}") for i, entry in enumerate(entries)]
+
+
+def _resolve_layer(entry, key: str) -> dict:
+    """A layer's table, checked by building the layer itself; every default filled in."""
+    if not isinstance(entry, dict):
+        raise ConfigError(key, f"must be a table, got {entry!r}")
+    kind = entry.get("type")
+    if kind is None:
+        raise ConfigError(f"{key}.type", f"is required: one of {', '.join(registry.LAYERS)}")
+    _choice(kind, f"{key}.type", registry.LAYERS)
+    cls = registry.LAYERS[kind]
+    keys = constructor_keys(cls)
+    _check_keys(entry, ["type", *keys], key)
+    for name, default in keys.items():
+        if default is inspect.Parameter.empty and name not in entry:
+            why = f" for a {kind} layer ({_REQUIRED_WHY[name]})" if name in _REQUIRED_WHY else ""
+            raise ConfigError(f"{key}.{name}", f"is required{why}")
+    values = {name: entry.get(name, default) for name, default in keys.items()}
+    if "units" in values:  # Dense: the inputs come from the layer before; 1 stands in here
+        layer = _construct(cls, (1, values.pop("units")), values, key)
+    else:
+        layer = _construct(cls, (), values, key)
+    # The layer's own attributes are the resolved values (numbers as floats, aliases resolved).
+    return {"type": kind, **{name: getattr(layer, "n_neurons" if name == "units" else name) for name in keys}}
 
 
 def _resolve_loss(table: dict) -> dict:
     _check_keys(table, ["type"], "loss")
     if "type" not in table:
-        raise ConfigError("loss.type", f"is required: one of {', '.join(LOSS_TYPES)}")
-    kind = LOSS_ALIASES.get(table["type"], table["type"])
-    return {"type": _choice(kind, "loss.type", [*LOSS_TYPES, *LOSS_ALIASES])}
+        raise ConfigError("loss.type", f"is required: one of {', '.join(registry.LOSSES)}")
+    kind = registry.LOSS_ALIASES.get(table["type"], table["type"])
+    return {"type": _choice(kind, "loss.type", [*registry.LOSSES, *registry.LOSS_ALIASES])}
 
 
 def _resolve_optimizer(table: dict) -> dict:
-    kind = _choice(table.get("type", "sgd"), "optimizer.type", OPTIMIZER_TYPES)
-    cls = OPTIMIZER_TYPES[kind]
-    params = inspect.signature(cls).parameters
-    _check_keys(table, ["type", *params], "optimizer")
+    kind = _choice(table.get("type", "sgd"), "optimizer.type", registry.OPTIMIZERS)
+    cls = registry.OPTIMIZERS[kind]
+    _check_keys(table, ["type", *constructor_keys(cls)], "optimizer")
     args = {k: v for k, v in table.items() if k != "type"}
-    optimizer = _construct(cls, args, "optimizer")
+    optimizer = _construct(cls, (), args, "optimizer")
     return {"type": kind, **optimizer.get_config()}
 
 
-def _resolve_train(table: dict) -> dict:
-    _check_keys(table, _TRAIN, "train")
-    train = {**_TRAIN, **table}
+def _resolve_train(table: dict, has_validation: bool) -> dict:
+    _check_keys(table, [*_TRAIN, *_TRAIN_CALLBACKS], "train")
+    train = {**_TRAIN, **{k: v for k, v in table.items() if k not in _TRAIN_CALLBACKS}}
     train["epochs"] = _number(train["epochs"], "train.epochs", integer=True, minimum=1)
     train["batch_size"] = _number(train["batch_size"], "train.batch_size", integer=True, minimum=0)
     if not isinstance(train["shuffle"], bool):
         raise ConfigError("train.shuffle", f"must be true or false, got {train['shuffle']!r}")
     _choice(train["dtype"], "train.dtype", ["float32", "float64"])
     train["checkpoint_every"] = _number(train["checkpoint_every"], "train.checkpoint_every", integer=True, minimum=0)
+    train["validation_split"] = _number(train["validation_split"], "train.validation_split", minimum=0, below=1)
+    for name, cls in _TRAIN_CALLBACKS.items():
+        if name not in table:
+            continue  # a callback is on when its table is there
+        key = f"train.{name}"
+        section = table[name]
+        if not isinstance(section, dict):
+            raise ConfigError(key, f"must be a table ([{key}]), got {section!r}")
+        _check_keys(section, list(constructor_keys(cls)), key)
+        callback = _construct(cls, (), section, key)
+        train[name] = callback.get_config()
+        monitor = train[name].get("monitor", "")
+        if monitor.startswith("val_") and not has_validation and not train["validation_split"]:
+            raise ConfigError(f"{key}.monitor", f"is {monitor!r}, which needs validation data: set data.validation "
+                              "or train.validation_split above 0")
     return train
 
 

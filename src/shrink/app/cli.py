@@ -1,0 +1,455 @@
+"""The ``shrink`` command: each ``cmd_*`` parses, calls the library, prints.
+
+User mistakes (a bad config, a missing file, data the model cannot take: ``ShrinkError``s and
+``OSError``s) end as one line on stderr and exit status 2. Divergence during training exits 1
+with its message. Anything else is a bug in shrink: its traceback is shown, with exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+
+from ..errors import ShrinkError
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+class UsageError(ShrinkError):
+    """A command-line mistake the parser cannot see (``--resume`` without ``--out``, ...)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line (and exit 2), not a usage dump."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _progress(total: int, quiet: bool, desc: str):
+    """A tqdm bar on stderr (off when quiet or stderr is not a terminal) and its callback."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=desc, unit="epoch", file=sys.stderr, leave=False,
+               disable=quiet or not sys.stderr.isatty(), dynamic_ncols=True)
+    every = max(1, total // 200)
+
+    def callback(epoch: int, logs: dict) -> None:
+        bar.update(1)
+        if epoch % every == 0 and not bar.disable:
+            shown = {k: f"{logs[k]:.3f}" for k in ("loss", "accuracy", "val_accuracy") if k in logs}
+            bar.set_postfix(shown, refresh=False)
+
+    return bar, callback
+
+
+def _config(source: str, assignments: list[str]) -> dict:
+    from .config import apply_overrides, load_config, resolve
+
+    return resolve(apply_overrides(load_config(source), assignments or []))
+
+
+def _stopping_line(metrics: dict) -> str | None:
+    if "best_epoch" not in metrics:
+        return None
+    if metrics.get("stopped_epoch") is not None:
+        return (f"early stopping: stopped after epoch {metrics['stopped_epoch']}; "
+                f"best epoch {metrics['best_epoch']} restored")
+    return f"early stopping: ran every epoch; best epoch {metrics['best_epoch']} restored"
+
+
+# ---------------------------------------------------------------------------- commands
+def cmd_train(args) -> int:
+    from .experiment import train
+    from .rundir import RunDirectory
+    from .tables import metrics_table
+
+    config = _config(args.config, args.set)
+    if args.resume:
+        if args.out is None:
+            raise UsageError("--resume needs --out DIR, the run directory to continue")
+        directory = RunDirectory.resumable(args.out, config)
+    else:
+        directory = RunDirectory.create(args.out, config["name"], overwrite=args.overwrite)
+        directory.write_config(config)  # what is running
+    bar, callback = _progress(config["train"]["epochs"], args.quiet, config["name"])
+    with bar:
+        run = train(config, callback=callback, checkpoint=directory.checkpoint, resume=args.resume)
+    files = directory.write(run)
+    print(f"{config['name']}: {run.metrics['epochs']} epochs in {run.seconds:.1f} s")
+    print(metrics_table(run.metrics))
+    stopping = _stopping_line(run.metrics)
+    if stopping:
+        print(stopping)
+    print(f"exactly-zero weights: {run.metrics['zero_weights']:.1%}")
+    print(f"run written to {directory.path}/ ({', '.join(files)})")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from ..persistence import atomic_write
+    from .demo import demo_configs, demo_header, demo_report, demo_variants, comparison_rows, verdict
+    from .experiment import train
+    from .rundir import RunDirectory
+    from .tables import comparison_table
+
+    variants = demo_variants(early_stopping=args.early_stopping)
+    configs = demo_configs(variants, quick=args.quick)
+    out = RunDirectory.create(args.out, "demo", overwrite=args.overwrite)
+    runs = []
+    for variant, config in zip(variants, configs):
+        bar, callback = _progress(config["train"]["epochs"], args.quiet, f"penalty: {variant.name}")
+        with bar:
+            runs.append(train(config, callback=callback))
+        os.makedirs(out.file(variant.directory), exist_ok=True)
+        RunDirectory(out.file(variant.directory)).write(runs[-1])
+    rows = comparison_rows(variants, runs)
+    html, pngs = demo_report(variants, runs)
+    for file, png in pngs.items():
+        atomic_write(out.file(file), png)
+    atomic_write(out.file("report.html"), html.encode("utf-8"))
+    print(demo_header(variants, runs))
+    print(comparison_table(rows))
+    print(verdict(rows))
+    print(f"report: {out.file('report.html')} (runs in {', '.join(v.directory for v in variants)}/)")
+    return 0
+
+
+def cmd_presets(args) -> int:
+    from .config import presets
+
+    for name, description in presets().items():
+        print(f"{name:18s} {description}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .experiment import evaluation_sets
+    from .rundir import RunDirectory
+    from .tables import metrics_table
+
+    config, model = RunDirectory(args.run_dir).read()
+    results = {label: model.evaluate(X, y) for label, X, y in evaluation_sets(config, args.data)}
+    if args.json:
+        print(json.dumps(results, indent=2))
+    elif args.data is None:
+        print(metrics_table(results))
+    else:
+        print("\n".join(f"{k}: " + ", ".join(f"{m}={v:.4f}" for m, v in r.items()) for k, r in results.items()))
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from ..data import load_csv
+    from ..persistence import atomic_write
+    from .predictions import predictions_csv
+    from .rundir import RunDirectory
+
+    config, model = RunDirectory(args.run_dir).read()
+    X, _ = load_csv(args.input, target=None)
+    outputs = model.predict(X * config["data"]["scale"])
+    text = predictions_csv(model, outputs)
+    if args.output:
+        atomic_write(args.output, text.encode("utf-8"))
+        print(f"{len(outputs)} predictions written to {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .rundir import RunDirectory
+
+    directory = RunDirectory(args.run_dir)
+    files = directory.write(directory.rebuild())
+    print(f"report rebuilt: {directory.file('report.html')} ({len(files)} files)")
+    return 0
+
+
+def cmd_gradcheck(args) -> int:
+    from ..gradcheck import gradient_errors
+    from .experiment import build_model, check_fits, load_data, streams
+
+    config = _config(args.config, args.set)
+    rng = streams(config["seed"])
+    data = load_data(config, rng)
+    model = build_model(config, data.X_train.shape[1], rng["init"])
+    check_fits(model, data)
+    X, y = data.X_train[: args.samples], data.y_train[: args.samples]
+    errors = gradient_errors(model, X, y, max_entries=args.entries, rng=0)
+    for name, error in errors.items():
+        print(f"  {name:14s} {error:.3e}")
+    worst = max(errors.values())
+    verdict = "ok" if worst <= args.tolerance else "FAILED"
+    print(f"max relative error: {worst:.3e} ({verdict}, tolerance {args.tolerance:g}; "
+          f"{len(X)} samples, float64, central differences)")
+    return 0 if worst <= args.tolerance else EXIT_FAILED
+
+
+def cmd_convert(args) -> int:
+    from ..conventions import CONVERSIONS
+    from .config import suggest
+
+    function, names, description = CONVERSIONS[args.source]
+    kwargs = {}
+    for assignment in args.values:
+        key, sep, text = assignment.partition("=")
+        if not sep:
+            raise UsageError(f"expected KEY=VALUE, got {assignment!r}; {args.source} takes {', '.join(names)}")
+        if key not in names:
+            raise UsageError(f"{args.source} takes {', '.join(names)}, not {key!r}{suggest(key, names)}")
+        kwargs[key] = _number_or_word(text)
+    missing = [name for name in _required(function) if name not in kwargs]
+    if missing:
+        raise UsageError(f"{args.source} needs {', '.join(names)}: missing {', '.join(missing)}")
+    result = function(**kwargs)
+    given = ", ".join(f"{k}={v}" for k, v in kwargs.items())
+    print(f"{description}: {given}")
+    for key, value in result.items():
+        if value:
+            print(f"  {key} = {value:.6g}")
+    if not any(result.values()):
+        print("  no penalty (all coefficients 0)")
+    return 0
+
+
+def _required(function) -> list[str]:
+    import inspect
+
+    return [name for name, p in inspect.signature(function).parameters.items() if p.default is p.empty]
+
+
+def _number_or_word(text: str):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def cmd_prune(args) -> int:
+    from ..sparsity import save_sparse
+    from .rundir import RunDirectory
+
+    _, model = RunDirectory(args.run_dir).read()
+    out = args.out or os.path.join(args.run_dir, "model-sparse.npz")
+    saved = save_sparse(model, out, tol=args.tol)
+    zero, total = saved["zero"], saved["total"]
+    print(f"{zero}/{total} parameters exactly zero ({zero / total:.1%})"
+          + (f" after pruning |w| <= {args.tol:g}" if args.tol > 0 else ""))
+    dense, sparse = saved["dense_bytes"], saved["sparse_bytes"]
+    print(f"dense model {dense} bytes -> sparse model {sparse} bytes ({1 - sparse / dense:.1%} saved), written to {out}")
+    print("predictions of the sparse file equal the " + ("pruned" if args.tol > 0 else "dense") + " model's: "
+          + ("yes" if saved["same_predictions"] else "NO"))
+    return 0 if saved["same_predictions"] else EXIT_FAILED
+
+
+def cmd_geometry(args) -> int:
+    from ..persistence import atomic_write
+    from .plots import penalty_geometry
+    from .report import figure_png
+
+    atomic_write(args.out, figure_png(penalty_geometry(radius=args.radius)))
+    print(f"L1 diamond vs L2 disc written to {args.out}")
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    from tqdm import tqdm
+
+    from .rundir import RunDirectory
+    from .sweep import SweepStore, parse_values, sweep
+    from .sweep.output import write_sweep
+    from .tables import sweep_table
+
+    config = _config(args.config, args.set)
+    grid = {}
+    for item in args.grid:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--grid expects KEY=VALUES, got {item!r}")
+        if key.strip() in grid:
+            raise UsageError(f"--grid {key.strip()} is given twice")
+        grid[key.strip()] = parse_values(text)
+    if args.jobs is not None and args.jobs == 0:
+        raise UsageError("--jobs must be a positive number of workers, or -1 for all cores; got 0")
+    if args.resume:
+        if args.out is None:
+            raise UsageError("--resume needs --out DIR, the sweep directory to continue")
+        out = args.out
+        if not os.path.exists(os.path.join(out, SweepStore.FILE)):
+            raise FileNotFoundError(f"nothing to resume: {out!r} holds no {SweepStore.FILE}")
+    else:
+        created = args.out is None or not os.path.exists(args.out)
+        out = RunDirectory.create(args.out, f"{config['name']}-sweep",
+                                  hint="choose another directory, or pass --resume to continue the sweep in it").path
+    store = SweepStore(os.path.join(out, SweepStore.FILE))
+    bar = tqdm(desc=config["name"], unit="task", file=sys.stderr, leave=False, dynamic_ncols=True,
+               disable=args.quiet or not sys.stderr.isatty())
+    try:
+        with bar:
+            result = sweep(config, grid, cv=args.cv, jobs=args.jobs, scheduler=args.scheduler, path=args.path,
+                           store=store, resume=args.resume, refit=args.refit, progress=bar.update)
+    except BaseException:
+        # A sweep refused before its definition was stored leaves nothing behind to trip over.
+        if not args.resume and store.definition() is None:
+            store.discard()
+            if created and not os.listdir(out):
+                os.rmdir(out)
+        raise
+    finally:
+        store.close()
+    files = write_sweep(out, result, config)
+    print(sweep_table(result))
+    print(f"sweep written to {out}/ ({', '.join(files)}); refit: {result.refit_choice}"
+          + (f", {result.refit_epochs} epochs" if "mean_best_epoch" in result.points[0] else ""))
+    return 0
+
+
+# ---------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="shrink", description="Train L1/L2-regularized networks and see what the penalty did.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    p = commands.add_parser("train", help="train one model from a config", description="Train one model from a TOML config or preset:NAME.")
+    p.add_argument("config", metavar="CONFIG", help="CONFIG.toml or preset:NAME")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key (dotted path), repeatable")
+    p.add_argument("--out", metavar="DIR", help="run directory (default: runs/NAME, never overwriting)")
+    p.add_argument("--overwrite", action="store_true", help="allow --out to be a directory that already holds files")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out (default runs/NAME) from its checkpoint, exactly")
+    p.set_defaults(func=cmd_train)
+
+    p = commands.add_parser("demo", help="the seed experiment with no penalty, L2 and L1, compared")
+    p.add_argument("--out", metavar="DIR", help="output directory (default: runs/demo, never overwriting)")
+    p.add_argument("--quick", action="store_true", help="2001 epochs instead of 10 001 (about 10 s)")
+    p.add_argument("--early-stopping", action="store_true",
+                   help="add an unpenalized run stopped early on the validation data loss (early stopping vs L2)")
+    p.add_argument("--overwrite", action="store_true", help="allow --out to be a directory that already holds files")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_demo)
+
+    p = commands.add_parser("presets", help="list the shipped configs")
+    p.set_defaults(func=cmd_presets)
+
+    p = commands.add_parser("evaluate", help="metrics of a trained run")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--data", metavar="SOURCE", help="evaluate on all of SOURCE (csv:PATH, npz:PATH, sklearn:NAME, ...) instead of the run's splits")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = commands.add_parser("predict", help="predictions for the rows of a CSV of features")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("input", metavar="INPUT.csv", help="numeric CSV, one sample per row, features only (a header line is allowed)")
+    p.add_argument("--output", metavar="FILE", help="write the predictions here instead of stdout")
+    p.set_defaults(func=cmd_predict)
+
+    p = commands.add_parser("report", help="rebuild a run's plots and report.html")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.set_defaults(func=cmd_report)
+
+    p = commands.add_parser("gradcheck", help="check a config's gradients against central differences")
+    p.add_argument("config", metavar="CONFIG", help="CONFIG.toml or preset:NAME")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key, repeatable")
+    p.add_argument("--samples", type=_positive_int, default=64, help="training samples used (default 64)")
+    p.add_argument("--entries", type=_positive_int, default=100, help="entries checked per parameter array (default 100)")
+    p.add_argument("--tolerance", type=float, default=1e-5, help="largest acceptable relative error (default 1e-5)")
+    p.set_defaults(func=cmd_gradcheck)
+
+    p = commands.add_parser("sweep", help="choose λ: hold-out or k-fold CV over a grid of config values",
+                            description="Sweep config keys over a grid, by hold-out or k-fold cross-validation.")
+    p.add_argument("config", metavar="CONFIG", help="CONFIG.toml or preset:NAME")
+    p.add_argument("--grid", action="append", required=True, metavar="KEY=VALUES",
+                   help="a config key and comma-separated values or log:START:STOP:N, repeatable")
+    p.add_argument("--cv", type=_positive_int, metavar="K", help="k-fold cross-validation (default: the config's hold-out split)")
+    p.add_argument("--jobs", type=int, metavar="N", help="local worker processes (default: all cores)")
+    p.add_argument("--scheduler", metavar="ADDR", help="run the tasks on a Dask scheduler, e.g. tcp://127.0.0.1:8786")
+    p.add_argument("--resume", action="store_true", help="continue the sweep in --out, running only missing tasks")
+    p.add_argument("--path", action="store_true", help="warm-started path from the largest penalty to the smallest")
+    p.add_argument("--refit", choices=["best", "best_1se"], default="best", help="which choice to retrain (default best)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key, repeatable")
+    p.add_argument("--out", metavar="DIR", help="output directory (default: runs/NAME-sweep, never overwriting)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
+
+    from ..conventions import CONVERSIONS
+
+    p = commands.add_parser("convert", help="convert another library's penalty knob to weight_l1/weight_l2",
+                            description="Convert another library's regularization knob into shrink's convention.",
+                            epilog="sources: " + "; ".join(f"{k} ({', '.join(v[1])})" for k, v in CONVERSIONS.items()))
+    p.add_argument("source", choices=list(CONVERSIONS), metavar="SOURCE", help=", ".join(CONVERSIONS))
+    p.add_argument("values", nargs="*", metavar="KEY=VALUE", help="e.g. C=1.0 n=400")
+    p.set_defaults(func=cmd_convert)
+
+    p = commands.add_parser("prune", help="save a run's model in sparse form and report the bytes saved")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--tol", type=_tolerance, default=0.0, help="also zero weights with |w| <= TOL (changes predictions)")
+    p.add_argument("--out", metavar="FILE", help="default: RUN_DIR/model-sparse.npz")
+    p.set_defaults(func=cmd_prune)
+
+    p = commands.add_parser("geometry", help="draw the L1 diamond and L2 disc meeting a loss's contours")
+    p.add_argument("--out", metavar="FILE", default="geometry.png")
+    p.add_argument("--radius", type=float, default=1.0, help="the constraint's radius t")
+    p.set_defaults(func=cmd_geometry)
+    return parser
+
+
+def _tolerance(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    from ..errors import DivergenceError
+
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit:  # usage errors (2), --help and --version (0): a status, not an exception
+        return exit.code if isinstance(exit.code, int) else 0
+    try:
+        return args.func(args)
+    except DivergenceError as error:
+        print(f"shrink: training diverged: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except (ShrinkError, OSError) as error:
+        # Validation errors name the key, the value and what was expected: that line is the message.
+        print(f"shrink: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("shrink: interrupted", file=sys.stderr)
+        return 130
+    except Exception:  # a bug in shrink, not a mistake of the user's: show where it happened
+        traceback.print_exc()
+        print("shrink: internal error (a bug in shrink); please report it with the traceback above", file=sys.stderr)
+        return EXIT_FAILED

@@ -1,0 +1,60 @@
+"""What a sweep leaves on disk: results.csv, folds.csv, best.json, the refit model and config,
+the validation curve, the sparsity picture and report.html."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+
+from .. import plots, report
+from ..config import resolve, to_toml, with_values
+from ..rundir import FileWriter, rows_csv
+
+__all__ = ["sweep_report_html", "write_sweep"]
+
+
+def sweep_report_html(result, config: dict, pngs: dict[str, bytes]) -> str:
+    def described(choice):
+        row = result.points[choice["index"]]
+        values = ", ".join(f"{k} = {row[k]!r}" for k in result.grid_keys)
+        return f"{values} (mean validation data loss {row['mean_val_data_loss']:.4g} ± {row['se_val_data_loss']:.2g})"
+
+    folds = f"{result.n_folds}-fold cross-validation" if result.n_folds > 1 else "one hold-out split"
+    intro = (f"<p>{len(result.points)} grid points × {folds} = {len(result.folds)} tasks.</p>"
+             f"<p><b>best</b>: {html.escape(described(result.best))}<br>"
+             f"<b>best_1se</b> (most regularized within one SE of the best): {html.escape(described(result.best_1se))}</p>")
+    refit = [{"split": k, **v} for k, v in result.refit_metrics.items() if isinstance(v, dict)]
+    sections = [
+        report.Section("Validation curve", "", [("Mean ± standard error over folds; both choices marked.",
+                                                 pngs["validation_curve.png"])]),
+        report.Section("Sparsity", "", [("Share of exactly-zero weights per grid value.", pngs["sparsity.png"])]),
+        report.Section("Grid points", report.table_html(result.points)),
+        report.Section(f"Refit of {result.refit_choice} on all training data", report.table_html(refit)),
+        report.Section("Folds", report.table_html(result.folds)),
+        report.Section("Base config", f"<pre>{html.escape(to_toml(config))}</pre>"),
+    ]
+    return report.render(f"shrink sweep: {config['name']}", sections, intro)
+
+
+def write_sweep(directory: str | os.PathLike, result, config: dict) -> list[str]:
+    """results.csv, folds.csv, best.json, the refit model and config, plots and report.html."""
+    directory = os.fspath(directory)
+    writer = FileWriter(directory)
+    put = writer.put
+    put("results.csv", rows_csv(result.points))
+    put("folds.csv", rows_csv(result.folds))
+    best = {"best": {k: v for k, v in result.best.items() if k != "index"},
+            "best_1se": {k: v for k, v in result.best_1se.items() if k != "index"},
+            "refit": result.refit_choice, "refit_metrics": result.refit_metrics,
+            "cv": result.n_folds if result.n_folds > 1 else None, "refit_epochs": result.refit_epochs}
+    put("best.json", json.dumps(best, indent=2) + "\n")
+    chosen = result.best if result.refit_choice == "best" else result.best_1se
+    put("config.toml", to_toml(resolve(with_values(config, {k: v for k, v in chosen.items() if k != "index"}))))
+    put("model.npz", result.refit.to_bytes())
+    pngs = {"validation_curve.png": report.figure_png(plots.validation_curve(result)),
+            "sparsity.png": report.figure_png(plots.sparsity_vs_lambda(result))}
+    for name, png in pngs.items():
+        put(name, png)
+    put("report.html", sweep_report_html(result, config, pngs))
+    return writer.written

@@ -1,0 +1,63 @@
+"""Plain-text tables for the terminal: one function per table the command prints.
+
+Each takes data and returns a string; nothing here prints.
+"""
+
+from __future__ import annotations
+
+__all__ = ["comparison_table", "metrics_table", "sweep_table"]
+
+
+def metrics_table(metrics: dict) -> str:
+    """Final metrics, a row per split present (train, validation, ...), 4 decimals."""
+    columns = [c for c in ("accuracy", "loss", "data_loss", "reg_loss") if c in metrics.get("train", {})]
+    lines = ["            " + "".join(f"{c:>11s}" for c in columns)]
+    for split in ("train", "validation"):
+        if split in metrics:
+            lines.append(f"{split:12s}" + "".join(f"{metrics[split][c]:11.4f}" for c in columns))
+    return "\n".join(lines)
+
+
+def comparison_table(rows: list[dict]) -> str:
+    """The demo's table: a row per variant; shares as percentages, the gap signed."""
+    headers = list(rows[0])
+    widths = [max(len(h), 7) for h in headers]
+    lines = ["  ".join(f"{h:>{w}s}" for h, w in zip(headers, widths))]
+    for row in rows:
+        cells = []
+        for h, w in zip(headers, widths):
+            value = row[h]
+            if h == "zero weights":
+                cells.append(f"{value:>{w}.1%}")
+            elif isinstance(value, float):
+                cells.append(f"{value:>{w}.3f}" if h != "gap" else f"{value:>+{w}.3f}")
+            elif isinstance(value, int):
+                cells.append(f"{value:>{w}d}")
+            else:
+                cells.append(f"{value:>{w}s}")
+        lines.append("  ".join(cells))
+    return "\n".join(lines)
+
+
+def sweep_table(result) -> str:
+    """A row per grid point: its values, mean ± SE of the validation data loss, accuracy,
+    exact zeros, the mean best epoch under early stopping, and which choice it is."""
+    keys = result.grid_keys
+    classifier = "mean_val_accuracy" in result.points[0]
+    epochs = "mean_best_epoch" in result.points[0]
+    header = "".join(f"{k:>22s}" for k in keys) + f"{'val data loss':>16s}{'± SE':>9s}"
+    header += f"{'val acc':>9s}" if classifier else ""
+    header += f"{'zero w':>8s}" + (f"{'best epoch':>12s}" if epochs else "")
+    lines = [header]
+    for i, row in enumerate(result.points):
+        mark = (" best" if i == result.best["index"] else "") + (" 1se" if i == result.best_1se["index"] else "")
+        line = "".join(f"{row[k]!r:>22s}" if not isinstance(row[k], float) else f"{row[k]:>22.4g}" for k in keys)
+        line += f"{row['mean_val_data_loss']:>16.4f}{row['se_val_data_loss']:>9.4f}"
+        line += f"{row['mean_val_accuracy']:>9.3f}" if classifier else ""
+        line += f"{row['mean_zero_weights']:>8.1%}"
+        line += f"{row['mean_best_epoch']:>12.1f}" if epochs else ""
+        line += ("  diverged" if row["diverged"] else "") + mark
+        lines.append(line)
+    for name, choice in (("best", result.best), ("best_1se", result.best_1se)):
+        lines.append(f"{name}: " + ", ".join(f"{k}={v!r}" for k, v in choice.items() if k != "index"))
+    return "\n".join(lines)
