@@ -276,3 +276,103 @@ def test_prune_rejects_a_negative_or_nan_tolerance(capsys):
     for bad in ("-1", "nan"):
         code, _, err = run(capsys, "prune", "r", "--tol", bad)
         assert code == 2 and "expected a finite number >= 0" in err
+
+
+def test_train_with_early_stopping_says_where_and_why_it_stopped(capsys, tmp_path):
+    code, out, err = run(capsys, "train", "preset:digits-small", "--out", "es", "--quiet",
+                         "--set", "train.early_stopping.patience=10", "--set", "train.epochs=500")
+    assert code == 0, err
+    metrics = json.loads((tmp_path / "es" / "metrics.json").read_text())
+    assert 0 <= metrics["best_epoch"] < metrics["stopped_epoch"] < 499
+    assert metrics["epochs"] == metrics["stopped_epoch"] + 1
+    assert f"early stopping: stopped after epoch {metrics['stopped_epoch']}; best epoch {metrics['best_epoch']}" in out
+    page = (tmp_path / "es" / "report.html").read_text()
+    assert f"Early stopping ended training after epoch {metrics['stopped_epoch']}" in page
+    assert f"The weights of epoch {metrics['best_epoch']}" in page
+    config = tomllib.loads((tmp_path / "es" / "config.toml").read_text())
+    assert config["train"]["early_stopping"] == {"monitor": "val_data_loss", "mode": "min", "patience": 10,
+                                                 "min_delta": 0.0, "restore_best_weights": True, "start_from_epoch": 0}
+    # The model on disk is the best epoch's: its validation data loss is the minimum of the history.
+    with open(tmp_path / "es" / "history.csv") as handle:
+        losses = [float(row["val_data_loss"]) for row in csv.DictReader(handle)]
+    assert metrics["validation"]["data_loss"] == pytest.approx(min(losses), rel=1e-5)
+    assert losses.index(min(losses)) == metrics["best_epoch"]
+
+
+def test_the_loss_plot_marks_the_best_epoch():
+    from shrink.app.plots import loss_curves
+    from shrink.history import History
+
+    history = History()
+    for epoch in range(5):
+        history.append(epoch, {"loss": 1.0, "data_loss": 1.0, "reg_loss": 0.0, "val_loss": 1.0, "val_data_loss": 1.0})
+    history.best_epoch = 2
+    figure = loss_curves(history)
+    marked = [line for ax in figure.axes for line in ax.get_lines() if list(line.get_xdata()) == [2, 2]]
+    assert len(marked) == 2
+
+
+def test_early_stopping_without_validation_data_is_refused(capsys):
+    code, _, err = run(capsys, "train", "preset:digits-small", "--quiet", "--set", "data.validation=0",
+                       "--set", "train.early_stopping.patience=3")
+    assert code == 2
+    assert err.strip() == ("shrink: error: train.early_stopping.monitor: is 'val_data_loss', which needs validation "
+                           "data: set data.validation or train.validation_split above 0")
+
+
+def test_validation_split_holds_out_part_of_the_training_data(capsys, tmp_path):
+    code, _, err = run(capsys, "train", "preset:digits-small", "--out", "vs", "--quiet", "--set", "train.epochs=5",
+                       "--set", "train.validation_split=0.25")
+    assert code == 0, err
+    header = (tmp_path / "vs" / "history.csv").read_text().splitlines()[0]
+    assert "val_data_loss" in header
+
+
+def test_a_bug_shows_its_traceback_and_exit_1(capsys, monkeypatch):
+    import shrink.app.cli as cli
+
+    def broken(args):
+        raise ValueError("an internal mistake")
+
+    monkeypatch.setattr(cli, "cmd_presets", broken)
+    parser = cli.build_parser
+    monkeypatch.setattr(cli, "build_parser", lambda: _with_command(parser(), "presets", broken))
+    code, _, err = run(capsys, "presets")
+    assert code == 1
+    assert "Traceback" in err and "ValueError: an internal mistake" in err and "a bug in shrink" in err
+
+
+def _with_command(parser, name, func):
+    for action in parser._subparsers._group_actions:
+        action.choices[name].set_defaults(func=func)
+    return parser
+
+
+@pytest.mark.slow
+def test_a_killed_early_stopped_run_resumes_to_the_same_result(tmp_path):
+    import signal
+    import time
+
+    argv = [sys.executable, "-m", "shrink", "train", "preset:digits-small", "--set", "train.epochs=3000",
+            "--set", "train.dtype=float64", "--set", "train.checkpoint_every=5", "--set", "train.early_stopping.patience=40",
+            "--set", "optimizer.learning_rate=0.002", "--quiet"]
+    subprocess.run(argv + ["--out", "whole"], cwd=tmp_path, check=True, capture_output=True)
+    whole = json.loads((tmp_path / "whole" / "metrics.json").read_text())
+    assert whole["stopped_epoch"] is not None
+    process = subprocess.Popen(argv + ["--out", "cut"], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    checkpoint = tmp_path / "cut" / "checkpoint.npz"
+    deadline = time.time() + 60
+    while not checkpoint.exists() and time.time() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not (tmp_path / "cut" / "history.csv").exists(), "the kill came after the run finished"
+    resumed = subprocess.run(argv + ["--out", "cut", "--resume"], cwd=tmp_path, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert (tmp_path / "cut" / "history.csv").read_text() == (tmp_path / "whole" / "history.csv").read_text()
+    cut = json.loads((tmp_path / "cut" / "metrics.json").read_text())
+    assert (cut["best_epoch"], cut["stopped_epoch"]) == (whole["best_epoch"], whole["stopped_epoch"])
+    a, b = Model.load(tmp_path / "cut" / "model.npz"), Model.load(tmp_path / "whole" / "model.npz")
+    for p, q in zip(a.parameters(), b.parameters()):
+        assert np.array_equal(p.value, q.value)

@@ -1,6 +1,7 @@
 """λ selection: folds, statistics, the two choices, backends, resume, paths, divergence."""
 
 import json
+import re
 import math
 import os
 import signal
@@ -318,3 +319,40 @@ def test_a_refused_sweep_leaves_its_directory_reusable(tmp_path, monkeypatch, ca
     assert code == 0, capsys.readouterr().err
     assert main(["sweep", "preset:digits-small", "--grid", "layers.0.weight_l2=0", "--out", "sw", "--quiet"]) == 2
     assert "pass --resume to continue the sweep" in capsys.readouterr().err
+
+
+def test_refit_epochs_scale_with_the_training_data():
+    from shrink.app.sweep.cv import refit_epochs
+
+    # 5-fold CV: each fold trained on 4/5 of the data; the best model had 40 epochs (index 39).
+    assert refit_epochs(39.0, n_train=1000, n_fold_train=800) == 50
+    assert refit_epochs(39.0, n_train=800, n_fold_train=800) == 40  # hold-out: the same length
+    assert refit_epochs(0.0, n_train=3, n_fold_train=2) == 2
+
+
+def test_early_stopping_in_a_sweep_chooses_lambda_and_epochs_together(tmp_path):
+    config = small_config(**{"train.epochs": 300, "train.early_stopping": {"patience": 5}})
+    result = sweep(config, {"layers.0.weight_l2": [0.0, 1e-2]}, cv=3, jobs=1)
+    for row in result.points:
+        assert "mean_best_epoch" in row
+    for fold in result.folds:
+        assert 0 <= fold["best_epoch"] < 300
+    chosen = result.points[result.best["index"]]
+    folds_of_best = [f["best_epoch"] for f in result.folds if f["layers.0.weight_l2"] == chosen["layers.0.weight_l2"]]
+    assert chosen["mean_best_epoch"] == pytest.approx(np.mean(folds_of_best))
+    n_train = 200
+    expected = max(1, round((chosen["mean_best_epoch"] + 1) * n_train / (n_train * 2 / 3)))
+    assert result.refit_epochs == expected
+    assert len(result.refit_metrics) and result.refit is not None
+
+
+def test_sweep_command_prints_the_best_epochs(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code = main(["sweep", "preset:digits-small", "--grid", "layers.0.weight_l2=0,1e-2", "--cv", "2", "--jobs", "1",
+                 "--set", "train.epochs=200", "--set", "train.early_stopping.patience=5", "--quiet", "--out", "s"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "best epoch" in out and re.search(r"refit: best, \d+ epochs", out)
+    header = (tmp_path / "s" / "results.csv").read_text().splitlines()[0]
+    assert "mean_best_epoch" in header
+    assert json.loads((tmp_path / "s" / "best.json").read_text())["refit_epochs"] >= 1

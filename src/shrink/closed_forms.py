@@ -1,8 +1,8 @@
 """Seed 001's closed forms: what L1 and L2 do to a quadratic loss, exactly.
 
-Near a minimum w* the loss is approximately quadratic. With a diagonal Hessian H (the seed's
+Near a minimum w* the loss is approximately quadratic. With a diagonal Hessian H (the usual
 simplifying assumption) the regularized problem separates per coordinate and has a closed
-solution. This module uses the scaling of the seed (and of Goodfellow et al., §7.1)::
+solution. This module uses the scaling of Goodfellow et al., §7.1::
 
     J(w) = Σᵢ ½·Hᵢᵢ·(wᵢ − w*ᵢ)² + α·Ω(w),    Ω = ‖w‖₁ (L1)  or  Ω = ½‖w‖² (L2)
 

@@ -1,14 +1,14 @@
 """Other libraries' regularization knobs, converted to shrink's ``weight_l1`` / ``weight_l2``.
 
 shrink's objective is ``J = mean loss + λ₁·Σ|W| + λ₂·ΣW²`` (no ½, not divided by the batch
-size; DESIGN.md). Every other library scales the penalty its own way; each function below
+size; README, "The objective, written once"). Every other library scales the penalty its own way; each function below
 states the other objective, so the conversion can be checked by dividing it out. ``n`` is the
 number of training samples and ``n_b`` the mini-batch size. Each returns
 ``{"weight_l1": λ₁, "weight_l2": λ₂}``; the ``to_*`` functions go the other way.
 
     source                             its objective                                     λ₂ here        λ₁ here
-    Keras L1/L2, nnfs, seed 000        mean loss + l1·Σ|w| + l2·Σw²                       l2             l1
-    Andrew Ng (seed 003)               mean loss + λ/(2n)·‖w‖² (or + λ/n·‖w‖₁)            λ/(2n)         λ/n
+    Keras L1/L2, nnfs                  mean loss + l1·Σ|w| + l2·Σw²                       l2             l1
+    Andrew Ng's notes                  mean loss + λ/(2n)·‖w‖² (or + λ/n·‖w‖₁)            λ/(2n)         λ/n
     scikit-learn MLP (*)               mean batch loss + alpha/(2·n_b)·‖w‖²               alpha/(2·n_b)  –
     scikit-learn LogisticRegression    C·Σ loss + ½(1−ρ)‖w‖² + ρ‖w‖₁                      (1−ρ)/(2·C·n)  ρ/(C·n)
     scikit-learn Ridge (MSE)           ‖y − Xw‖² + alpha‖w‖²                              alpha/n        –
@@ -20,7 +20,7 @@ number of training samples and ``n_b`` the mini-batch size. Each returns
 (*) scikit-learn's MLP divides its penalty by the batch size, so one alpha means a different
 strength at each batch size; shrink's penalty does not move with it.
 
-Decoupled weight decay (AdamW, ``torch.optim.AdamW``, seed 003's W := (1 − αλ)W − α·dW) is not a
+Decoupled weight decay (AdamW, ``torch.optim.AdamW``, Ng's W := (1 − αλ)W − α·dW) is not a
 penalty: pass it as ``weight_decay`` to a shrink optimizer, where it means the same thing.
 """
 

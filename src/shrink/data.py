@@ -28,18 +28,11 @@ def spiral(samples: int, classes: int, *, noise: float = 0.2, rng=None) -> tuple
     X : ndarray of shape (samples·classes, 2), float64
     y : ndarray of shape (samples·classes,), int64 labels in [0, classes)
     """
-    samples = check_int(samples, "samples", minimum=1)
-    classes = check_int(classes, "classes", minimum=1)
-    noise = _check_noise(noise)
-    rng = check_rng(rng)
-    X = np.zeros((samples * classes, 2))
-    y = np.zeros(samples * classes, dtype=np.int64)
-    for c in range(classes):
-        rows = slice(samples * c, samples * (c + 1))
+    samples, noise, rng, X, y = _labelled_blocks(samples, classes, noise, rng)
+    for c, rows in enumerate(_blocks(samples, len(X) // samples)):
         r = np.linspace(0.0, 1, samples)
         t = np.linspace(c * 4, (c + 1) * 4, samples) + rng.standard_normal(samples) * noise
         X[rows] = np.c_[r * np.sin(t * 2.5), r * np.cos(t * 2.5)]
-        y[rows] = c
     return X, y
 
 
@@ -48,16 +41,9 @@ def vertical(samples: int, classes: int, *, noise: float = 0.1, rng=None) -> tup
 
     Returns X (samples·classes, 2) and labels y (samples·classes,).
     """
-    samples = check_int(samples, "samples", minimum=1)
-    classes = check_int(classes, "classes", minimum=1)
-    noise = _check_noise(noise)
-    rng = check_rng(rng)
-    X = np.zeros((samples * classes, 2))
-    y = np.zeros(samples * classes, dtype=np.int64)
-    for c in range(classes):
-        rows = slice(samples * c, samples * (c + 1))
+    samples, noise, rng, X, y = _labelled_blocks(samples, classes, noise, rng)
+    for c, rows in enumerate(_blocks(samples, len(X) // samples)):
         X[rows] = np.c_[rng.standard_normal(samples) * noise + c / 3, rng.standard_normal(samples) * noise + 0.5]
-        y[rows] = c
     return X, y
 
 
@@ -77,7 +63,7 @@ def sine(samples: int = 1000, *, noise: float = 0.0, rng=None) -> tuple[np.ndarr
 
 
 def split(X, y, validation: float, *, rng=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Shuffle with ``rng`` and hold out a ``validation`` fraction (as the seed does).
+    """Shuffle with ``rng`` and hold out a ``validation`` fraction (as the nnfs book does).
 
     Returns ``X_train, y_train, X_val, y_val``; ``round(validation·n)`` samples go to validation.
     """
@@ -94,6 +80,21 @@ def split(X, y, validation: float, *, rng=None) -> tuple[np.ndarray, np.ndarray,
     order = check_rng(rng).permutation(len(X))
     train, val = order[: len(X) - n_val], order[len(X) - n_val :]
     return X[train], y[train], X[val], y[val]
+
+
+def _labelled_blocks(samples, classes, noise, rng):
+    """Checked arguments of a 2-D generator and its zeroed X (n, 2) and labels y (n,)."""
+    samples = check_int(samples, "samples", minimum=1)
+    classes = check_int(classes, "classes", minimum=1)
+    X = np.zeros((samples * classes, 2))
+    y = np.zeros(samples * classes, dtype=np.int64)
+    for c, rows in enumerate(_blocks(samples, classes)):
+        y[rows] = c
+    return samples, _check_noise(noise), check_rng(rng), X, y
+
+
+def _blocks(samples: int, classes: int) -> list[slice]:
+    return [slice(samples * c, samples * (c + 1)) for c in range(classes)]
 
 
 def _check_noise(noise) -> float:

@@ -174,7 +174,7 @@ class Dense(Layer):
             if not isinstance(penalty, skip):
                 penalty.add_grad(self.weights, self.dweights, cache.empty("work_w", self.weights.shape, dtype))
         for penalty in self.penalties_of("biases"):
-            if not isinstance(penalty, skip):  # biases, not weights (the seed's bug)
+            if not isinstance(penalty, skip):  # biases, not weights (a bug of the nnfs-style code shrink grew from)
                 penalty.add_grad(self.biases, self.dbiases, cache.empty("work_b", self.biases.shape, dtype))
         if not need_dinputs:
             self.dinputs = None

@@ -15,7 +15,7 @@ Every optimizer decays its learning rate per update (``iterations`` counts updat
 
     lr_t = learning_rate / (1 + decay · t)
 
-**L1 methods.** ``"subgradient"`` (default, the seed's method) puts ``λ₁·sign(w)`` into g, with
+**L1 methods.** ``"subgradient"`` (default, the nnfs book's method) puts ``λ₁·sign(w)`` into g, with
 sign(0) = 0; weights then chatter around zero and almost never land on it. ``"proximal"`` leaves
 L1 out of g and soft-thresholds after step 2 with the step t the optimizer actually took for each
 coordinate (lr for SGD; lr/(√v̂ + ε) for Adam; lr/(√c + ε) for Adagrad and RMSprop), which sets
@@ -30,7 +30,7 @@ clamped: the prox then solves exactly the problem of the step that was taken, an
 whose velocity still carries it away from zero leaves zero on its own evidence.
 
 **Decoupled decay vs L2.** ``weight_decay=wd`` shrinks weights by ``lr·wd·w`` outside the gradient
-(AdamW; seed 003's W := (1 − αλ)W − α·dW). For plain SGD it equals an L2 penalty
+(AdamW; Ng's W := (1 − αλ)W − α·dW). For plain SGD it equals an L2 penalty
 ``weight_l2 = wd/2`` exactly; with momentum the L2 term is accumulated in the velocity and
 with Adam/RMSprop/Adagrad it is divided by √v̂, so the two differ.
 """

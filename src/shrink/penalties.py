@@ -1,6 +1,6 @@
 """L1 and L2 penalties: the math of regularization, in one place.
 
-Shrink's objective (DESIGN.md) adds each penalty once per batch, with no ½ and no division
+Shrink's objective (README, "The objective, written once") adds each penalty once per batch, with no ½ and no division
 by the batch size, so its strength does not depend on how the data is batched::
 
     J = mean_batch(loss) + Σ_parameters Ω(w)
@@ -67,17 +67,15 @@ class L1(Penalty):
     """Lasso penalty ``loss = l1 * sum(abs(w))``.
 
     Its gradient is the subgradient ``l1 * sign(w)`` with ``sign(0) = 0`` (not the +1 of the
-    seed's code): a weight sitting exactly at zero is not pushed off it.
+    nnfs book's code): a weight sitting exactly at zero is not pushed off it.
     """
 
     coef_name = "l1"
 
+    l1 = property(lambda self: self.coef, doc="The coefficient.")
+
     def __init__(self, l1: float = 0.01):
         super().__init__(l1)
-
-    @property
-    def l1(self) -> float:
-        return self.coef
 
     def __call__(self, w: np.ndarray) -> float:
         return self.coef * float(np.abs(w).sum(dtype=np.float64))
@@ -101,12 +99,10 @@ class L2(Penalty):
 
     coef_name = "l2"
 
+    l2 = property(lambda self: self.coef, doc="The coefficient.")
+
     def __init__(self, l2: float = 0.01):
         super().__init__(l2)
-
-    @property
-    def l2(self) -> float:
-        return self.coef
 
     def __call__(self, w: np.ndarray) -> float:
         flat = w.reshape(-1)

@@ -329,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="continue the run in --out (default runs/NAME) from its checkpoint, exactly")
     p.set_defaults(func=cmd_train)
 
-    p = commands.add_parser("demo", help="the seed experiment with no penalty, L2 and L1, compared")
+    p = commands.add_parser("demo", help="the 2000 x 3 spiral with no penalty, L2 and L1 (and early stopping), compared")
     p.add_argument("--out", metavar="DIR", help="output directory (default: runs/demo, never overwriting)")
     p.add_argument("--quick", action="store_true", help="2001 epochs instead of 10 001 (about 10 s)")
     p.add_argument("--early-stopping", action="store_true",
@@ -403,24 +403,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _tolerance(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
-    return value
+def _argument(kind, accept, expected: str, echo_value: bool):
+    """An argparse type: ``kind(text)`` that ``accept`` approves, else a one-line error."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected.replace('finite ', '')}, got {text!r}") from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {value if echo_value else repr(text)}")
+        return value
+
+    return parse
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
+_tolerance = _argument(float, lambda v: 0 <= v < float("inf"), "a finite number >= 0", echo_value=False)
+_positive_int = _argument(int, lambda v: v >= 1, "a positive integer", echo_value=True)
 
 
 def _version() -> str:

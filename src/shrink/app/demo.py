@@ -4,7 +4,7 @@ the decision boundaries side by side. L1 runs twice, by subgradient (the notes' 
 proximal step, to show which one actually produces exact zeros. ``--early-stopping`` adds a
 fifth run: no penalty, stopped early on the validation data loss — the other regularizer.
 
-The seed's author could not tell whether L2 helped from one run's last line. At learning
+A learner who trains once with L2 cannot tell whether it helped from the run's last line. At learning
 rate 1.0 that line is one sample of an oscillation, so the comparison also shows validation
 accuracy averaged over the last tenth of training and the curves themselves.
 """
@@ -179,7 +179,7 @@ def demo_report(variants, runs: list[Run]) -> tuple[str, dict[str, bytes]]:
     intro = (f"<p>Spiral data, 2000 samples × 3 classes, half held out for validation; a 2-128-3 ReLU "
              f"network trained with SGD(learning_rate=1.0, momentum=0.5) for {epochs} full-batch epochs, "
              f"from the same initial weights: no penalty, L2 = 5e-4 on the first layer's weights "
-             f"and biases (the seed), and L1 = 5e-4 in the same place, applied by subgradient (L1) and by "
+             f"and biases (the setting of the notes shrink grew from), and L1 = 5e-4 in the same place, applied by subgradient (L1) and by "
              f"proximal step (L1-prox).</p>"
              f"<p><b>{verdict(rows)}</b></p>")
     sections = [
