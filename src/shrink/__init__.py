@@ -14,7 +14,7 @@ from .errors import (
     ModelFileError,
     ShrinkError,
 )
-from .gradcheck import gradcheck, gradient_errors
+from .gradcheck import GradientCheck, gradcheck, gradient_check, gradient_errors
 from .history import History
 from .layers import Dense, Dropout, Layer
 from .losses import BinaryCrossentropy, CategoricalCrossentropy, Loss, MeanAbsoluteError, MeanSquaredError
@@ -60,6 +60,8 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "GradientCheck",
     "gradcheck",
+    "gradient_check",
     "gradient_errors",
 ]
