@@ -35,6 +35,16 @@ class ReLU(Layer):
         self.dinputs = np.multiply(dvalues, self.mask, out=out)
         return self.dinputs
 
+    def _infer(self, inputs: np.ndarray, reuse: bool = False) -> np.ndarray:
+        # No mask to keep, so max(x, 0) in one pass. NumPy's fast loop wants both operands
+        # contiguous and of one shape: against a (cached, read-only) array of zeros it runs 3-4x
+        # faster than against the scalar 0, or than the mask and multiply of ``forward``. Between
+        # two Dense layers the input is the first one's private output: overwritten in place.
+        # Exactly max(x, 0): ``forward``'s values but for x < 0, where its mask gives −0 (here
+        # +0, an equal value), and x = −inf, where it gives NaN (here 0).
+        out = inputs if self.in_place else self._out("output", inputs.shape, inputs.dtype, reuse)
+        return np.maximum(inputs, self._cache.zeros(inputs.shape, inputs.dtype), out=out)
+
 
 class Tanh(Layer):
     """``tanh(x)``; derivative ``1 − tanh(x)²``."""
@@ -88,9 +98,23 @@ class Softmax(Layer):
     def forward(self, inputs: np.ndarray, training: bool = False, *, reuse: bool | None = None) -> np.ndarray:
         reuse = training if reuse is None else reuse
         self.inputs = inputs
+        self.output = self._softmax(inputs, self._out("output", inputs.shape, inputs.dtype, reuse), reuse)
+        return self.output
+
+    def _infer(self, inputs: np.ndarray, reuse: bool = False) -> np.ndarray:
+        # Outputs in the layout of the inputs. ``Model`` hands this head its inputs column by
+        # column (Fortran order): then the row max, the subtraction and the division below are
+        # contiguous passes, 2-3x faster for a few classes than over rows of k values.
+        n, k = inputs.shape
+        if inputs.flags.f_contiguous and not inputs.flags.c_contiguous:
+            out = self._out("output_by_column", (k, n), inputs.dtype, reuse).T
+        else:
+            out = self._out("output", (n, k), inputs.dtype, reuse)
+        return self._softmax(inputs, out, reuse)
+
+    def _softmax(self, inputs: np.ndarray, out: np.ndarray, reuse: bool) -> np.ndarray:
         n, k = inputs.shape
         dtype = inputs.dtype
-        out = self._out("output", inputs.shape, dtype, reuse)
         column = self._out("column", (n, 1), dtype, reuse)
         # Subtracting the row max keeps exp() finite for any finite logits.
         np.subtract(inputs, row_max(inputs, column), out=out)
@@ -98,7 +122,6 @@ class Softmax(Layer):
         # Row sums as a GEMV: far faster than out.sum(axis=1) for few columns.
         np.matmul(out, self._cache.ones((k, 1), dtype), out=column)
         out /= column
-        self.output = out
         return out
 
     def backward(self, dvalues: np.ndarray, *, skip: tuple[type, ...] = ()) -> np.ndarray:

@@ -26,6 +26,10 @@ INITS = ("small_normal", "he", "glorot")
 _INIT_ALIASES = {"seed": "small_normal"}
 #: The four penalty coefficients of a Dense layer, as its constructor and configs name them.
 PENALTY_ARGS = ("weight_l1", "weight_l2", "bias_l1", "bias_l2")
+# At inference a Dense layer with at most this many inputs, and at least this many neurons,
+# folds its bias into the matrix product (``Dense._infer``).
+_FOLD_MAX_INPUTS = 4
+_FOLD_MIN_NEURONS = 16
 
 
 class Layer:
@@ -50,6 +54,17 @@ class Layer:
         """∂J/∂outputs -> ∂J/∂inputs; parameter gradients include every penalty whose kind is
         not in ``skip`` (those an optimizer applies by their proximal operator)."""
         raise NotImplementedError  # pragma: no cover
+
+    def _infer(self, inputs: np.ndarray, reuse: bool = False) -> np.ndarray:
+        """The outputs at inference (dropout off), for ``Model``'s inference path only.
+
+        The function of ``forward(inputs, training=False)``, but nothing is kept for
+        ``backward`` and a layer may take a faster route, rounded differently in the last bits
+        (a bias folded into the product, another order of a sum). ``Model`` infers through
+        this alone, so ``predict``, ``evaluate`` and ``fit``'s validation agree to the bit.
+        ``reuse`` as for ``forward``.
+        """
+        return self.forward(inputs, training=False, reuse=reuse)
 
     def penalties_of(self, name: str) -> tuple[Penalty, ...]:
         """The penalties on parameter ``name`` (none by default)."""
@@ -153,6 +168,37 @@ class Dense(Layer):
         np.matmul(inputs, self.weights, out=out)
         out += self.biases
         self.output = out
+        return out
+
+    def _infer(self, inputs: np.ndarray, reuse: bool = False, out: np.ndarray | None = None,
+               bias: bool = True) -> np.ndarray:
+        """``forward`` at inference. ``out`` (any layout) receives the result, which is then
+        returned; ``bias=False`` leaves the bias for the caller to add (``Model`` adds the last
+        layer's once to its gathered, column-major outputs: a few long passes, where over
+        blocks of rows of a few values it costs 4x more)."""
+        n, k = inputs.shape
+        dtype = self.weights.dtype
+        product = self._out("output", (n, self.n_neurons), dtype, reuse)
+        if bias and k <= _FOLD_MAX_INPUTS and self.n_neurons >= _FOLD_MIN_NEURONS:
+            # A handful of inputs (2-D spirals): the product is cheap and adding the bias row by
+            # row costs twice as much. A column of ones on the inputs and the biases as an extra
+            # row of weights fold the bias into the product. ``augmented`` is column-major, so
+            # the inputs are copied in column by column, and its column of ones is never rewritten.
+            if reuse:
+                augmented = self._cache.filled("augmented_by_column", (k + 1, n), dtype, 1).T
+            else:
+                augmented = np.ones((k + 1, n), dtype).T
+            augmented[:, :k] = inputs
+            weights = self._out("augmented_weights", (k + 1, self.n_neurons), dtype, reuse)
+            np.concatenate((self.weights, self.biases), out=weights)
+            np.matmul(augmented, weights, out=product)
+        else:
+            np.matmul(inputs, self.weights, out=product)
+            if bias:
+                product += self.biases
+        if out is None:
+            return product
+        out[...] = product
         return out
 
     def backward(self, dvalues: np.ndarray, *, skip: tuple[type, ...] = (),
