@@ -18,6 +18,7 @@ from shrink import (
     CategoricalCrossentropy,
     Dense,
     Dropout,
+    EarlyStopping,
     Linear,
     MeanSquaredError,
     Model,
@@ -142,11 +143,63 @@ CASES = [
     ("model file from a newer format version", "newer", ModelFileError,
      "was written by a newer shrink (model format version 99; this shrink reads up to 1); upgrade shrink to load it"),
     ("output directory that cannot be written", "cli-out", SystemExit, "cannot create output directory"),
+    ("early stopping without validation data", lambda: classifier().fit([[0.0, 0.0]], [0], callbacks=[EarlyStopping()]),
+     ValueError, "monitor is 'val_data_loss', which this fit does not record (it records loss, data_loss, reg_loss, lr, "
+                 "accuracy); pass validation_data or validation_split to fit"),
+    ("validation data given twice", lambda: classifier().fit(np.zeros((4, 2)), [0, 1, 2, 0], validation_split=0.5,
+                                                              validation_data=(np.zeros((1, 2)), [0])),
+     ValueError, "pass validation_data or validation_split, not both"),
+    ("a callback that is not a Callback", lambda: classifier().fit([[0.0, 0.0]], [0], callbacks=[print]), TypeError,
+     "callbacks[0] must be a shrink.callbacks.Callback"),
+    ("patience < 0", lambda: EarlyStopping(patience=-1), ValueError, "patience must be >= 0, got -1"),
+    ("config early stopping without validation data",
+     config_with(**{"data.validation": 0, "train.early_stopping": {"patience": 5}}), ConfigError,
+     "train.early_stopping.monitor: is 'val_data_loss', which needs validation data: set data.validation or "
+     "train.validation_split above 0"),
+    ("run directory in use by another run", "cli-locked", SystemExit, "is in use by another shrink process"),
+    # Files shrink did not write (helpers in test_crafted_files.py and test_data_files.py).
+    ("model description with unknown keys", lambda: Model.from_config({**classifier().get_config(), "extra": 1}),
+     ModelFileError, "the model description has unknown keys 'extra'"),
+    ("model description of huge layers without their arrays", lambda: Model.from_config(
+        {**classifier().get_config(), "layers": [{"type": "Dense", "config": {"n_inputs": 10**6, "n_neurons": 10**6}},
+                                                 {"type": "Softmax", "config": {}}]}, {}),
+     ModelFileError, "the model file has no array for layer 0's weights"),
+    ("model file holding NaN weights", lambda: Model.from_bytes(__import__("test_crafted_files").crafted(
+        arrays={"layers.0.weights": np.full((2, 4), np.nan, np.float32)})),
+     ModelFileError, "layer 0's weights holds NaN; a model file holds finite numbers only"),
+    ("model file version that is not a whole number", lambda: Model.from_bytes(
+        __import__("test_crafted_files").crafted({"version": True})),
+     ModelFileError, "has an invalid model format version True (expected a whole number from 1 to 1)"),
+    ("sparse model file with a column index out of bounds", lambda: Model.from_bytes(
+        __import__("test_crafted_files").sparse_with(indices=np.array([1, 40], np.int32))),
+     ModelFileError,
+     "has a malformed sparse array for layer 0's weights: a column index is out of bounds for 40 columns"),
+    ("checkpoint with a negative epoch",
+     lambda: __import__("test_crafted_files").resume_from_crafted_checkpoint(epoch=-1),
+     ModelFileError, "its epoch is -1, not a whole number >= 0"),
+    ("CSV cell that is not a number", lambda: __import__("test_data_files").csv_text("a,b\n1,2\n3,abc\n"),
+     ValueError, "line 3, column 2: 'abc' is not a number"),
+    ("CSV number with a digit separator", lambda: __import__("test_data_files").csv_text("1,2\n1_0,2\n"),
+     ValueError, "line 2, column 1: '1_0' is not a number (digit separators such as '_' are not allowed)"),
+    (".npz data with 1-D X", lambda: __import__("test_data_files").npz_data(X=np.arange(4.0), y=np.arange(4)),
+     ValueError, "holds X of shape (4,): it must be 2-D (samples x features)"),
 ]
 
 
 @pytest.mark.parametrize("what,provoke,error,message", CASES, ids=[c[0] for c in CASES])
 def test_each_bad_input_gets_its_message(tmp_path, monkeypatch, capsys, what, provoke, error, message):
+    if isinstance(provoke, str) and provoke == "cli-locked":
+        from shrink.app.rundir import RunDirectory
+
+        monkeypatch.chdir(tmp_path)
+        holder = RunDirectory.create("busy", "busy")  # this test holds the lock, as a running run would
+        try:
+            with pytest.raises(SystemExit):
+                cli("train", "preset:logistic-l2", "--quiet", "--out", "busy", "--overwrite")()
+        finally:
+            holder.release()
+        assert message in capsys.readouterr().err
+        return
     if isinstance(provoke, str) and provoke == "cli-out":
         monkeypatch.chdir(tmp_path)
         (tmp_path / "taken").write_text("a file")

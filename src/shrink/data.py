@@ -5,6 +5,9 @@ Generators take ``rng`` (a seed or ``numpy.random.Generator``) and never touch g
 
 from __future__ import annotations
 
+import math
+import re
+
 import numpy as np
 
 from .errors import InvalidArgumentError, InvalidArgumentTypeError
@@ -101,13 +104,29 @@ def _check_noise(noise) -> float:
     return check_nonnegative(noise, "noise")
 
 
+#: A number as a CSV cell may write it: ASCII digits, an optional sign, point and exponent.
+#: (Python's ``float`` also takes ``1_0``, which is 10, other scripts' digits, and ``nan``.)
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+
+
+def _cell_number(cell: str) -> float | None:
+    """The finite number a CSV cell holds, or None."""
+    text = cell.strip()
+    if not _NUMBER.fullmatch(text):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
 def load_csv(path, *, target=-1) -> tuple[np.ndarray, np.ndarray]:
     """Read a numeric CSV file: every column but ``target`` is a feature.
 
     Parameters
     ----------
     path : str or PathLike
-        Comma-separated numbers; a first line with any non-number is taken as a header.
+        Comma-separated numbers (UTF-8; blank lines are skipped); a first line with a cell that
+        is not a number is taken as a header. Numbers are written with ASCII digits, an
+        optional sign, point and exponent: ``1_0``, ``nan`` or ``inf`` are refused, not read.
     target : int, str or None, default -1
         The target column, by index (negative counts from the end) or by header name; None
         when the file holds features only (``y`` is then None).
@@ -115,30 +134,53 @@ def load_csv(path, *, target=-1) -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     X : ndarray (n, d) float64 and y : ndarray (n,) float64 or None
+
+    A cell that is not a finite number, a row of another length than the first, a file with
+    no data rows: each raises ``InvalidArgumentError`` naming the file, and the line and
+    column (``data.csv, line 7, column 3: 'abc' is not a number``).
     """
     import csv
+    import io
     import os
 
     path = os.fspath(path)
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        offset = error.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
+        line = raw.count(b"\n", 0, offset) + 1
+        raise InvalidArgumentError("path", message=f"{path}, line {line}: not UTF-8 text (byte {raw[offset]:#04x}); "
+                                                   "save the file as UTF-8 CSV") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = []  # (line number, cells)
+    try:
+        for row in reader:
+            if row and any(cell.strip() for cell in row):
+                rows.append((reader.line_num, row))
+    except csv.Error as error:
+        raise InvalidArgumentError("path", message=f"{path}, line {reader.line_num}: {error}") from None
     if not rows:
-        raise InvalidArgumentError("path", message=f"{path!r} holds no rows")
+        raise InvalidArgumentError("path", message=f"{path} holds no rows")
     header = None
-    try:
-        [float(cell) for cell in rows[0]]
-    except ValueError:
-        header, rows = [cell.strip() for cell in rows[0]], rows[1:]
+    line, first = rows[0]
+    if any(cell.strip() and _cell_number(cell) is None and not _looks_numeric(cell) for cell in first):
+        header, rows = [cell.strip() for cell in first], rows[1:]
     if not rows:
-        raise InvalidArgumentError("path", message=f"{path!r} has a header but no data rows")
-    widths = {len(row) for row in rows}
-    if len(widths) > 1:
-        raise InvalidArgumentError("path", message=f"{path!r} has rows of different lengths: {sorted(widths)}")
-    try:
-        table = np.array([[float(cell) for cell in row] for row in rows])
-    except ValueError as error:
-        raise InvalidArgumentError("path", message=f"{path!r} holds a value that is not a number ({error})") from None
-    width = table.shape[1]
+        raise InvalidArgumentError("path", message=f"{path} has a header line but no data rows")
+    width = len(header) if header is not None else len(rows[0][1])
+    table = np.empty((len(rows), width))
+    for r, (line, row) in enumerate(rows):
+        if len(row) != width:
+            what = "the header names" if header is not None else "the first row has"
+            raise InvalidArgumentError("path", message=f"{path}, line {line}: {len(row)} values, but {what} {width}")
+        for c, cell in enumerate(row):
+            value = _cell_number(cell)
+            if value is None:
+                raise InvalidArgumentError("path", message=f"{path}, line {line}, column {c + 1}: "
+                                                           f"{_cell_problem(cell)}")
+            table[r, c] = value
     if target is None:
         return table, None
     if isinstance(target, str):
@@ -156,21 +198,96 @@ def load_csv(path, *, target=-1) -> tuple[np.ndarray, np.ndarray]:
     return np.delete(table, column, axis=1), table[:, column]
 
 
+def _looks_numeric(cell: str) -> bool:
+    """Whether Python's ``float`` reads ``cell`` (``1_0``, ``nan``): then it is a bad number
+    in a data row, not a header name."""
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _cell_problem(cell: str) -> str:
+    text = cell.strip()
+    shown = repr(text if len(text) <= 40 else text[:37] + "...")
+    if not text:
+        return "empty cell, expected a number"
+    if _looks_numeric(text):
+        if "_" in text:
+            return f"{shown} is not a number (digit separators such as '_' are not allowed)"
+        if _NUMBER.fullmatch(text) or text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+            return f"{shown} is not a finite number"
+    return f"{shown} is not a number"
+
+
 def load_npz(path) -> tuple[np.ndarray, np.ndarray]:
-    """Read arrays ``X`` and ``y`` from an ``.npz`` file (never unpickling)."""
+    """Read arrays ``X`` and ``y`` from an ``.npz`` file (never unpickling).
+
+    ``X`` must be a 2-D array of real numbers (samples × features) and ``y`` a 1-D or 2-D
+    array of numbers (class labels or targets) with as many rows, both finite. Anything else
+    (a file that is not an ``.npz`` archive, a bare ``.npy`` array, strings, complex, datetime
+    or record arrays) raises ``InvalidArgumentError`` naming the file.
+    """
     import os
 
+    from .persistence import ArchiveError, archive_names, read_npz
+
     path = os.fspath(path)
+
+    def refuse(detail: str) -> InvalidArgumentError:
+        return InvalidArgumentError("path", message=f"{path!r} {detail}")
+
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            missing = [key for key in ("X", "y") if key not in archive.files]
-            if missing:
-                raise InvalidArgumentError("path", message=f"{path!r} must hold arrays named 'X' and 'y'; it has {archive.files}")
-            return archive["X"], archive["y"]
-    except (OSError, EOFError) as error:
-        raise InvalidArgumentError("path", message=f"{path!r} is not a readable .npz file ({error})") from None
-    except AttributeError:  # a bare .npy: np.load returned an array
-        raise InvalidArgumentError("path", message=f"{path!r} is a single array, not an .npz archive with 'X' and 'y'") from None
+        arrays = read_npz(path, only=("X", "y"))
+    except ArchiveError as error:
+        if error.kind == "npy":
+            raise refuse("is a single array, not an .npz archive with 'X' and 'y' "
+                         "(save both with numpy.savez)") from None
+        if error.kind == "object":
+            raise refuse(f"is not a readable .npz file: {error.member} is an object array, which only pickle can "
+                         "read, and shrink never unpickles; store numbers") from None
+        raise refuse(f"is not a readable .npz file ({error})") from None
+    except IsADirectoryError:
+        raise refuse("is a directory, not an .npz file") from None
+    missing = [key for key in ("X", "y") if key not in arrays]
+    if missing:
+        raise refuse(f"must hold arrays named 'X' and 'y'; it has {archive_names(path)}")
+    X, y = arrays["X"], arrays["y"]
+    for name, array, ndims in (("X", X, (2,)), ("y", y, (1, 2))):
+        problem = _npz_dtype_problem(array)
+        if problem:
+            needed = "real numbers" if name == "X" else "numbers (class labels 0..k-1 or numeric targets)"
+            raise refuse(f"holds {name} of {problem[0]}; shrink needs {needed}{problem[1]}")
+        if array.ndim not in ndims:
+            expected = "2-D (samples x features)" if name == "X" else "1-D (one label or target per sample) or 2-D"
+            hint = "; for one feature store X.reshape(-1, 1)" if name == "X" and array.ndim == 1 else ""
+            raise refuse(f"holds {name} of shape {array.shape}: it must be {expected}{hint}")
+    if len(X) != len(y):
+        raise refuse(f"holds X with {len(X)} samples but y with {len(y)}")
+    if len(X) == 0:
+        raise refuse("holds no samples (X has 0 rows)")
+    for name, array in (("X", X), ("y", y)):
+        bad = ~np.isfinite(array) if array.dtype.kind == "f" else None
+        if bad is not None and bad.any():
+            where = tuple(int(i) for i in np.argwhere(bad)[0])
+            kind = "NaN" if np.isnan(array[where]) else "infinity"
+            place = f"row {where[0]}" + (f", column {where[1]}" if len(where) > 1 else "")
+            raise refuse(f"holds {kind} in {name} ({place}, counting from 0)")
+    return X, y
+
+
+def _npz_dtype_problem(array: np.ndarray) -> tuple[str, str] | None:
+    """(what an array holds, a hint) when its dtype is not real numbers (or bool), else None."""
+    dtype = array.dtype
+    if dtype.names is not None:
+        return (f"a structured (record) dtype with fields {', '.join(dtype.names)}",
+                " in a plain array (numpy.lib.recfunctions.structured_to_unstructured converts one)")
+    kinds = {"c": "complex numbers", "M": "dates", "m": "durations", "U": "strings", "S": "bytes",
+             "V": "raw bytes", "O": "Python objects"}
+    if dtype.kind in kinds:
+        return f"{kinds[dtype.kind]} (dtype {dtype})", ""
+    return None
 
 
 def load_sklearn(name: str) -> tuple[np.ndarray, np.ndarray]:

@@ -10,23 +10,36 @@ This module knows the file format only; it imports nothing of the model (``Model
 
 A sparse file (``Model.save(path, sparse=True)``) stores each array in CSR form when that is
 smaller (above about half zeros) and is zip-compressed; it loads back to exactly the same
-dense model. Loading reads arrays with ``allow_pickle=False``, so a file can never run code; anything that
-is not such an archive raises ``ModelFileError``.
+dense model.
+
+Reading (``read_npz``, under ``read_model`` and ``read_archive``) never unpickles, so a file can
+never run code, and never trusts a size the file states: each entry's ``.npy`` header is read
+first, then only the bytes that are there. A file shrink did not write is refused with a
+``ModelFileError`` naming it and what is wrong (a description that is not a JSON object of this
+format, a version that is not a whole number from 1 to ``VERSION``, arrays that are not real
+and finite, sparse parts that disagree) — before anything of a size it merely claims is
+allocated.
 """
 
 from __future__ import annotations
 
+import errno
 import io
 import json
+import math
 import os
+import re
 import tempfile
+import warnings
 import zipfile
+import zlib
 
 import numpy as np
 
 from .errors import ModelFileError
 
-__all__ = ["FORMAT", "VERSION", "atomic_write", "from_csr", "model_bytes", "read_archive", "read_model",
+__all__ = ["FORMAT", "VERSION", "ArchiveError", "SparseArray", "archive_names", "atomic_write", "from_csr",
+           "json_text", "memory_bytes", "model_bytes", "read_archive", "read_json_text", "read_model", "read_npz",
            "to_csr", "write_archive"]
 
 FORMAT = "shrink.model"
@@ -38,7 +51,10 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new, never a part.
 
     The bytes go to a temporary file in the same directory, are flushed and fsynced, then
-    renamed over ``path`` (atomic on POSIX and Windows).
+    renamed over ``path`` (atomic on POSIX and Windows), and the directory is fsynced so the
+    rename itself survives a crash. The file gets the permissions ``open`` would give it
+    (0666 less the umask; a temporary file starts at 0600). A full disk is one clear
+    ``OSError``, and the file that was there before is left as it was.
     """
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
@@ -50,11 +66,74 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+            os.fchmod(handle.fileno(), 0o666 & ~_umask())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            raise OSError(errno.ENOSPC, f"cannot write {path!r}: no space left on device; free some space and run "
+                                        "again (a run with a checkpoint continues with --resume)") from None
         raise
+    _fsync_directory(directory)
+
+
+def json_text(obj: dict, **kwargs) -> str:
+    """JSON of a dict that never holds ``NaN`` or ``Infinity`` (which are not JSON, and which
+    many readers refuse): each non-finite number becomes ``null``, and its place and value are
+    listed under the top-level key ``"nonfinite"`` (``{"validation.loss": "inf"}``).
+    ``read_json_text`` puts them back."""
+    found: dict[str, str] = {}
+
+    def clean(value, where: str):
+        if isinstance(value, float) and not math.isfinite(value):
+            found[where] = repr(value)  # 'inf', '-inf', 'nan'
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v, f"{where}.{k}" if where else str(k)) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v, f"{where}.{i}") for i, v in enumerate(value)]
+        return value
+
+    cleaned = clean(obj, "")
+    if found:
+        cleaned["nonfinite"] = found
+    return json.dumps(cleaned, allow_nan=False, **kwargs)
+
+
+def read_json_text(text: str):
+    """The dict ``json_text`` wrote, non-finite numbers restored."""
+    data = json.loads(text, parse_constant=lambda name: float(name.replace("Infinity", "inf")))
+    if isinstance(data, dict) and isinstance(data.get("nonfinite"), dict):
+        for where, value in data.pop("nonfinite").items():
+            *path, last = str(where).split(".")
+            node = data
+            for part in path:
+                node = node[int(part)] if isinstance(node, list) else node[part]
+            if isinstance(node, list):
+                node[int(last)] = float(value)
+            else:
+                node[last] = float(value)
+    return data
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it: put it straight back
+    os.umask(mask)
+    return mask
+
+
+def _fsync_directory(directory: str) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # not every platform opens directories (Windows): the rename is what counts
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def to_csr(dense: np.ndarray) -> dict[str, np.ndarray]:
@@ -101,62 +180,348 @@ def model_bytes(model, *, sparse: bool = False) -> bytes:
 
 
 def _archive_bytes(meta: dict, arrays: dict[str, np.ndarray], *, compress: bool = False) -> bytes:
-    entries = {_META: np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8), **arrays}
+    entries = {_META: np.frombuffer(json_text(meta).encode("utf-8"), dtype=np.uint8), **arrays}
     buffer = io.BytesIO()
     (np.savez_compressed if compress else np.savez)(buffer, **entries)
     return buffer.getvalue()
 
 
-def read_model(path) -> tuple[dict, dict[str, np.ndarray]]:
-    """``(config, arrays)`` of a model file (a path or a ``BytesIO``): the JSON description
-    without its format and version, and the parameter arrays keyed ``"{layer}.{param}"``.
+# ---------------------------------------------------------------------------- reading archives
+class ArchiveError(ValueError):
+    """An ``.npz`` file that ``read_npz`` refuses. ``kind`` says why: ``"not-zip"`` (not a
+    zip archive at all), ``"npy"`` (a bare ``.npy`` array), ``"damaged"`` (a damaged or
+    truncated zip), ``"object"`` (an array that would need pickle) or ``"member"`` (an entry
+    that is not a well-formed ``.npy`` array); ``member`` names the entry, if any. The message
+    never names a file: callers add it."""
 
-    Raises ``ModelFileError`` for anything that is not a readable shrink model file.
+    def __init__(self, detail: str, *, kind: str, member: str | None = None):
+        super().__init__(detail)
+        self.kind = kind
+        self.member = member
+
+
+class SparseArray:
+    """A CSR array read from a model file and checked, expanded only when asked
+    (``numpy.asarray``): its ``shape`` can be compared with a description first."""
+
+    def __init__(self, parts: dict[str, np.ndarray], shape: tuple[int, int]):
+        self.parts = parts
+        self.shape = shape
+        self.dtype = parts["data"].dtype
+        self.ndim = 2
+
+    def __array__(self, dtype=None, copy=None):
+        dense = from_csr(self.parts)
+        return dense if dtype is None else dense.astype(dtype, copy=False)
+
+
+_NPY_MAGIC = b"\x93NUMPY"
+_READ_CHUNK = 1 << 24
+_READ_ERRORS = (OSError, EOFError, ValueError, OverflowError, RuntimeError, NotImplementedError, zlib.error,
+                zipfile.BadZipFile, zipfile.LargeZipFile)
+
+
+def read_npz(source, *, only=None) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` archive (a path or a binary file object) by name, or those
+    named in ``only``; never unpickles and never trusts a size the file states.
+
+    Each entry's ``.npy`` header is read first; its array is then filled from the bytes that
+    are actually there (so a header claiming a huge shape over a few bytes allocates nothing of
+    that size), and an entry holding fewer bytes than its header promises is refused. Only
+    stored and deflated entries are read (what ``numpy.savez`` writes), so an entry expands at
+    most about a thousand times. The ``OSError`` of a file that cannot be opened (missing, a
+    directory, not readable) passes through; everything else that is wrong raises
+    ``ArchiveError``.
     """
-    path = path if isinstance(path, io.BytesIO) else os.fspath(path)
+    if not isinstance(source, io.IOBase):
+        source = os.fspath(source)
     try:
-        archive = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
+        archive = zipfile.ZipFile(source)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
         raise
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
-        raise ModelFileError(f"{path!r} is not a shrink model file ({error})") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ModelFileError(f"{path!r} is not a shrink model file (a bare .npy array, not an archive)")
+    except _READ_ERRORS as error:
+        raise _not_an_archive(source, error) from None
+    arrays: dict[str, np.ndarray] = {}
     with archive:
         try:
-            if _META not in archive.files:
-                raise ModelFileError(f"{path!r} is not a shrink model file (no {_META} entry)")
-            config = json.loads(archive[_META].tobytes().decode("utf-8"))
-            if not isinstance(config, dict) or config.get("format") != FORMAT:
-                found = config.get("format") if isinstance(config, dict) else config
-                raise ModelFileError(f"{path!r} is not a shrink model file (format {found!r})")
-            version = config.get("version")
-            if not isinstance(version, int) or version > VERSION:
-                raise ModelFileError(
-                    f"{path!r} was written by a newer shrink (model format version {version!r}; "
-                    f"this shrink reads up to {VERSION}); upgrade shrink to load it"
-                )
-            arrays, csr = {}, {}
-            for name in archive.files:
-                if not name.startswith("layers."):
-                    continue
-                key = name[len("layers."):]
-                if ".csr." in key:
-                    key, part = key.split(".csr.")
-                    csr.setdefault(key, {})[part] = archive[name]
-                else:
-                    arrays[key] = archive[name]
-            for key, parts in csr.items():
-                if set(parts) != {"data", "indices", "indptr", "shape"}:
-                    raise ModelFileError(f"{path!r} has an incomplete sparse array for {key}")
-                arrays[key] = from_csr(parts)
-        except ModelFileError:
-            raise
-        except (ValueError, OSError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, KeyError) as error:
-            # allow_pickle=False refuses object arrays with a ValueError: a pickle-bearing file.
-            raise ModelFileError(f"{path!r} is not a readable shrink model file ({error})") from None
+            infos = archive.infolist()
+        except _READ_ERRORS as error:
+            raise ArchiveError(f"a damaged zip archive: {error}", kind="damaged") from None
+        for info in infos:
+            name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+            if only is not None and name not in only:
+                continue
+            if name in arrays:
+                raise ArchiveError(f"the archive holds {name!r} twice", kind="member", member=name)
+            arrays[name] = _read_member(archive, info, name)
+    return arrays
+
+
+def archive_names(source) -> list[str]:
+    """The entry names of an ``.npz`` archive (``.npy`` dropped), for messages."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            return [n[:-4] if n.endswith(".npy") else n for n in archive.namelist()]
+    except _READ_ERRORS:
+        return []
+
+
+def _not_an_archive(source, error) -> ArchiveError:
+    try:
+        if isinstance(source, str):
+            with open(source, "rb") as handle:
+                start = handle.read(8)
+        else:
+            source.seek(0)
+            start = source.read(8)
+    except (OSError, ValueError):
+        start = b""
+    if start.startswith(_NPY_MAGIC):
+        return ArchiveError("a bare .npy array, not an .npz archive", kind="npy")
+    if start.startswith(b"PK"):
+        return ArchiveError(f"a damaged or truncated zip archive: {error}", kind="damaged")
+    if not start:
+        return ArchiveError("an empty file, not an .npz archive", kind="not-zip")
+    return ArchiveError("not a zip archive of .npy arrays", kind="not-zip")
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> np.ndarray:
+    def refuse(detail: str, kind: str = "member") -> ArchiveError:
+        return ArchiveError(detail, kind=kind, member=name)
+
+    if info.is_dir():
+        raise refuse(f"entry {info.filename!r} is a directory, not an array")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise refuse(f"entry {info.filename!r} uses a compression method (#{info.compress_type}) numpy.savez never "
+                     "writes")
+    try:
+        with archive.open(info) as stream:
+            if stream.read(len(_NPY_MAGIC)) != _NPY_MAGIC:
+                raise refuse(f"entry {info.filename!r} is not a .npy array")
+            version = tuple(stream.read(2))
+            shape, fortran, dtype = _npy_header(stream, version, info.filename, refuse)
+            if dtype.hasobject:
+                raise refuse("Object arrays cannot be loaded when allow_pickle=False", "object")
+            if len(shape) > 32 or any(d < 0 for d in shape):
+                raise refuse(f"entry {info.filename!r} declares an impossible shape {shape}")
+            if dtype.itemsize == 0:
+                raise refuse(f"entry {info.filename!r} holds items of size 0 (dtype {dtype})")
+            count = math.prod(shape)
+            size = count * dtype.itemsize
+            limit = memory_bytes()
+            if size > limit:
+                raise refuse(f"entry {info.filename!r} declares an array of shape {shape} ({_gib(size)}), more than "
+                             f"this machine's memory ({_gib(limit)})")
+            buffer = bytearray()
+            while len(buffer) < size:
+                chunk = stream.read(min(_READ_CHUNK, size - len(buffer)))
+                if not chunk:
+                    break
+                buffer += chunk
+            if len(buffer) < size:
+                raise refuse(f"entry {info.filename!r} is truncated: its header promises {size} bytes of data, "
+                             f"it holds {len(buffer)}")
+            stream.read(1)  # to the end, so zipfile checks the entry's CRC
+    except ArchiveError:
+        raise
+    except _READ_ERRORS as error:
+        raise refuse(f"entry {info.filename!r} cannot be read ({error})") from None
+    if count == 0:
+        return np.zeros(shape, dtype)
+    return np.frombuffer(buffer, dtype=dtype, count=count).reshape(shape, order="F" if fortran else "C")
+
+
+def _npy_header(stream, version, filename, refuse):
+    """(shape, fortran_order, dtype) of a ``.npy`` header, numpy's own parser on a header of
+    at most 10 000 characters; any failure is a malformed header (numpy's message would
+    suggest trusting the file, which shrink never does)."""
+    readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    if version not in readers:
+        raise refuse(f"entry {filename!r} uses .npy format version {version}, which shrink does not read")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            shape, fortran, dtype = readers[version](stream)
+    except Exception:  # an untrusted header: whatever numpy's parser raises, it is malformed
+        raise refuse(f"entry {filename!r} has a malformed .npy header") from None
+    return tuple(int(d) for d in shape), bool(fortran), dtype
+
+
+def memory_bytes() -> int:
+    """This machine's physical memory in bytes (16 GiB where the system does not say): no
+    array a file describes may be larger."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return 16 << 30
+
+
+def _gib(size: int) -> str:
+    """``size`` bytes in GiB, or TiB from 1024 GiB on."""
+    return f"{size / (1 << 30):.3g} GiB" if size < 1 << 40 else f"{size / (1 << 40):.3g} TiB"
+
+
+def _brief(value, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _check_version(meta: dict, where: str, what: str) -> None:
+    """Refuse a format version that is not a whole number from 1 to ``VERSION``."""
+    version = meta.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ModelFileError(f"{where!r} has an invalid {what} version {_brief(version)} "
+                             f"(expected a whole number from 1 to {VERSION})")
+    if version > VERSION:
+        if what == "model format":
+            raise ModelFileError(f"{where!r} was written by a newer shrink (model format version {version!r}; "
+                                 f"this shrink reads up to {VERSION}); upgrade shrink to load it")
+        raise ModelFileError(f"{where!r} was written by a newer shrink ({what} version {version!r})")
+
+
+def _meta_of(arrays: dict[str, np.ndarray], where: str, what: str) -> dict:
+    """The JSON description of an archive (its ``__shrink__`` entry) as a dict."""
+    raw = arrays.get(_META)
+    if raw is None:
+        raise ModelFileError(f"{where!r} is not a shrink {what} (no {_META} entry)")
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise ModelFileError(f"{where!r} is not a readable shrink {what} (its {_META} entry is not JSON text)")
+    try:
+        meta = read_json_text(raw.tobytes().decode("utf-8"))
+    except RecursionError:
+        raise ModelFileError(f"{where!r} is not a readable shrink {what} (its {_META} JSON is nested too "
+                             "deeply)") from None
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
+        raise ModelFileError(f"{where!r} is not a readable shrink {what} (its {_META} entry is not valid JSON: "
+                             f"{_brief(str(error), 120)})") from None
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"{where!r} is not a shrink {what} (its {_META} entry is a JSON "
+                             f"{_json_kind(meta)}, not an object)")
+    return meta
+
+
+def _json_kind(value) -> str:
+    return {list: "array", str: "string", bool: "boolean", type(None): "null"}.get(type(value), "number")
+
+
+def _real(array: np.ndarray) -> bool:
+    return array.dtype.kind in "iuf"
+
+
+def _sparse(key: str, parts: dict[str, np.ndarray], where: str) -> SparseArray:
+    """A CSR array from its parts, after checking them against each other: shape, row
+    pointers, column indices within bounds, finite values, and a size this machine can hold."""
+
+    def refuse(detail: str) -> ModelFileError:
+        return ModelFileError(f"{where!r} has a malformed sparse array for {_parameter(key)}: {detail}")
+
+    if set(parts) != {"data", "indices", "indptr", "shape"}:
+        raise ModelFileError(f"{where!r} has an incomplete sparse array for {_parameter(key)}")
+    data, indices, indptr, shape = parts["data"], parts["indices"], parts["indptr"], parts["shape"]
+    if shape.shape != (2,) or shape.dtype.kind not in "iu":
+        raise refuse(f"its shape part must be two integers, got {_brief(shape.tolist())}")
+    rows, cols = int(shape[0]), int(shape[1])
+    if rows < 0 or cols < 0:
+        raise refuse(f"negative shape ({rows}, {cols})")
+    for part, array in (("data", data), ("indices", indices), ("indptr", indptr)):
+        if array.ndim != 1:
+            raise refuse(f"its {part} part must be 1-D, got shape {array.shape}")
+    if indices.dtype.kind not in "iu" or indptr.dtype.kind not in "iu":
+        raise refuse("its indices and indptr parts must hold integers")
+    if not _real(data):
+        raise refuse(f"its values have dtype {data.dtype}, not real numbers")
+    if len(indptr) != rows + 1:
+        raise refuse(f"indptr has {len(indptr)} entries, but a matrix of {rows} rows needs {rows + 1}")
+    pointers = indptr.astype(np.int64)
+    if pointers[0] != 0 or np.any(np.diff(pointers) < 0):
+        raise refuse("indptr must start at 0 and never decrease")
+    if pointers[-1] != len(data) or len(indices) != len(data):
+        raise refuse(f"indptr ends at {int(pointers[-1])}, with {len(indices)} column indices for {len(data)} "
+                     "values")
+    if len(indices):
+        columns = indices.astype(np.int64)
+        if columns.min() < 0 or columns.max() >= cols:
+            raise refuse(f"a column index is out of bounds for {cols} columns")
+        starts = np.zeros(len(columns), dtype=bool)
+        starts[pointers[:-1][pointers[:-1] < len(columns)]] = True
+        if not np.all((np.diff(columns) > 0) | starts[1:]):
+            raise refuse("the column indices of a row must increase (a column appears twice)")
+    if not np.all(np.isfinite(data)):
+        raise ModelFileError(f"{where!r}: {_parameter(key)} holds {_nonfinite(data)}; "
+                             "a model file holds finite numbers only")
+    size, limit = rows * cols * data.itemsize, memory_bytes()
+    if size > limit:
+        raise refuse(f"its shape ({rows}, {cols}) would take {_gib(size)}, more than this machine's memory "
+                     f"({_gib(limit)})")
+    return SparseArray(parts, (rows, cols))
+
+
+def read_model(path, *, name: str | None = None) -> tuple[dict, dict[str, np.ndarray]]:
+    """``(config, arrays)`` of a model file (a path or a binary file object): the JSON
+    description without its format and version, and the parameter arrays keyed
+    ``"{layer}.{param}"``. ``name`` is what messages call the file (default: the path).
+
+    Everything in the file is checked before it is used: the description is a JSON object of
+    this format and a version from 1 to ``VERSION``; every array is a real, finite array named
+    like a parameter; a sparse (CSR) array's parts agree with each other. A sparse array comes
+    back as a ``SparseArray``, expanded by ``numpy.asarray`` once its shape has been compared
+    with the description. Raises ``ModelFileError`` for anything that is not a readable shrink
+    model file (``FileNotFoundError`` for a missing one).
+    """
+    source = path if isinstance(path, io.IOBase) else os.fspath(path)
+    where = name if name is not None else ("<bytes>" if isinstance(source, io.IOBase) else source)
+    try:
+        entries = read_npz(source)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise ModelFileError(f"{where!r} is not a shrink model file ({error.strerror or error})") from None
+    except ArchiveError as error:
+        readable = "" if error.kind in ("not-zip", "npy", "damaged") else "readable "
+        raise ModelFileError(f"{where!r} is not a {readable}shrink model file ({error})") from None
+    config = _meta_of(entries, where, "model file")
+    if config.get("format") != FORMAT:
+        raise ModelFileError(f"{where!r} is not a shrink model file (format {_brief(config.get('format'))})")
+    _check_version(config, where, "model format")
+    arrays: dict[str, np.ndarray] = {}
+    csr: dict[str, dict[str, np.ndarray]] = {}
+    for entry, value in entries.items():
+        if entry == _META:
+            continue
+        key, sparse, part = entry.partition(".csr.")
+        if not (key.startswith("layers.") and _PARAMETER.fullmatch(key[len("layers."):])) or (
+                sparse and part not in _CSR_PARTS):
+            raise ModelFileError(f"{where!r} holds an entry {_brief(entry)} that is not part of a shrink model file")
+        key = key[len("layers."):]
+        if sparse:
+            csr.setdefault(key, {})[part] = value
+            continue
+        if not _real(value):
+            raise ModelFileError(f"{where!r}: {_parameter(key)} has dtype {value.dtype}; a model file holds real "
+                                 "numbers only")
+        if not np.all(np.isfinite(value)):
+            raise ModelFileError(f"{where!r}: {_parameter(key)} holds {_nonfinite(value)}; a model file holds "
+                                 "finite numbers only")
+        arrays[key] = value
+    for key, parts in csr.items():
+        if key in arrays:
+            raise ModelFileError(f"{where!r} holds {_parameter(key)} twice, dense and sparse")
+        arrays[key] = _sparse(key, parts, where)
     return {k: v for k, v in config.items() if k not in ("format", "version")}, arrays
 
+
+_PARAMETER = re.compile(r"[0-9]+\.[A-Za-z_][A-Za-z0-9_]*")
+_CSR_PARTS = ("data", "indices", "indptr", "shape")
+
+
+def _parameter(key: str) -> str:
+    """``"0.weights"`` → ``"layer 0's weights"``."""
+    layer, _, name = key.partition(".")
+    return f"layer {layer}'s {name}"
+
+
+def _nonfinite(array: np.ndarray) -> str:
+    return "NaN" if np.isnan(array).any() else "infinity"
 
 # ---------------------------------------------------------------------------- checkpoints
 CHECKPOINT_FORMAT = "shrink.checkpoint"
@@ -168,19 +533,37 @@ def write_archive(path, meta: dict, arrays: dict[str, np.ndarray], *, kind: str 
 
 
 def read_archive(path, *, kind: str = CHECKPOINT_FORMAT) -> tuple[dict, dict[str, np.ndarray]]:
-    """``(meta, arrays)`` of a file ``write_archive`` wrote; ``ModelFileError`` otherwise."""
+    """``(meta, arrays)`` of a file ``write_archive`` wrote; ``ModelFileError`` otherwise (a
+    damaged or truncated archive, a description that is not a JSON object of this ``kind``, a
+    version that is not a whole number from 1 to ``VERSION``). What the meta and arrays hold
+    is for the caller to check."""
     where = os.fspath(path)
     if not os.path.exists(where):
         raise FileNotFoundError(f"nothing to resume: no checkpoint at {where!r}")
     try:
-        with np.load(where, allow_pickle=False) as archive:
-            meta = json.loads(archive[_META].tobytes().decode("utf-8"))
-            arrays = {name: archive[name] for name in archive.files if name != _META}
-    except (OSError, ValueError, KeyError, AttributeError, zipfile.BadZipFile, EOFError, UnicodeDecodeError) as error:
+        entries = read_npz(where)
+    except OSError as error:
+        raise ModelFileError(f"{where!r} is not a readable shrink checkpoint ({error.strerror or error})") from None
+    except ArchiveError as error:
         raise ModelFileError(f"{where!r} is not a readable shrink checkpoint ({error})") from None
-    if not isinstance(meta, dict) or meta.get("format") != kind:
-        found = meta.get("format") if isinstance(meta, dict) else meta
-        raise ModelFileError(f"{where!r} is not a shrink checkpoint (format {found!r})")
-    if not isinstance(meta.get("version"), int) or meta["version"] > VERSION:
-        raise ModelFileError(f"{where!r} was written by a newer shrink (checkpoint version {meta.get('version')!r})")
-    return meta, arrays
+    meta = _meta_of(entries, where, "checkpoint")
+    if meta.get("format") != kind:
+        raise ModelFileError(f"{where!r} is not a shrink checkpoint (format {_brief(meta.get('format'))})")
+    _check_version(meta, where, "checkpoint")
+    return meta, {name: array for name, array in entries.items() if name != _META}
+
+
+def fingerprint(*arrays) -> str:
+    """A short hash of arrays' dtypes, shapes and bytes: two fingerprints are equal exactly when
+    the data is (checkpoints and sweep stores keep one, so a resume on changed data is refused)."""
+    import hashlib
+
+    digest = hashlib.blake2b(digest_size=16)
+    for array in arrays:
+        if array is None:
+            digest.update(b"none;")
+            continue
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype.str}{array.shape};".encode())
+        digest.update(memoryview(array).cast("B"))
+    return digest.hexdigest()
