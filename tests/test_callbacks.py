@@ -82,12 +82,15 @@ def drive_keras(callback, values, monitor, stand_in):
     return seen, rates, float(stand_in.weights[0][0])
 
 
-# Loss-like sequences with plateaus and ties, where the stopping rules matter.
-sequences = st.lists(st.sampled_from([1.0, 0.9, 0.8, 0.75, 0.7, 0.69, 0.5, 0.45]), min_size=1, max_size=40)
+# Loss-like sequences with plateaus and ties, where the stopping rules matter. Values and
+# min_delta are dyadic (exact in float32, which Keras's backend compares in), so a tie at
+# exactly min_delta is a tie for both.
+sequences = st.lists(st.sampled_from([1.0, 0.875, 0.75, 0.6875, 0.625, 0.5, 0.4375, 0.375]), min_size=1, max_size=40)
 
 
 @settings(max_examples=200, deadline=None)
-@given(sequences, st.integers(0, 6), st.sampled_from([0.0, 0.01, 0.1]), st.integers(0, 5), st.sampled_from(["min", "max"]))
+@given(sequences, st.integers(0, 6), st.sampled_from([0.0, 0.0625, 0.125]), st.integers(0, 5),
+       st.sampled_from(["min", "max"]))
 def test_early_stopping_stops_where_keras_stops(values, patience, min_delta, start, mode):
     ours = EarlyStopping(monitor="val_loss", mode=mode, patience=patience, min_delta=min_delta,
                          restore_best_weights=True, start_from_epoch=start)
@@ -104,7 +107,7 @@ def test_early_stopping_stops_where_keras_stops(values, patience, min_delta, sta
 
 
 @settings(max_examples=200, deadline=None)
-@given(sequences, st.integers(0, 5), st.sampled_from([0.5, 0.1]), st.sampled_from([0.0, 1e-4, 0.05]),
+@given(sequences, st.integers(0, 5), st.sampled_from([0.5, 0.1]), st.sampled_from([0.0, 1e-4, 0.0625]),
        st.integers(0, 3), st.sampled_from([0.0, 0.02]))
 def test_reduce_lr_on_plateau_follows_keras(values, patience, factor, min_delta, cooldown, min_lr):
     ours = ReduceLROnPlateau(monitor="val_loss", factor=factor, patience=patience, mode="min", min_delta=min_delta,

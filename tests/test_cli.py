@@ -376,3 +376,24 @@ def test_a_killed_early_stopped_run_resumes_to_the_same_result(tmp_path):
     a, b = Model.load(tmp_path / "cut" / "model.npz"), Model.load(tmp_path / "whole" / "model.npz")
     for p, q in zip(a.parameters(), b.parameters()):
         assert np.array_equal(p.value, q.value)
+
+
+@pytest.mark.slow
+def test_the_same_seed_gives_the_same_bytes_whatever_the_blas_threads(tmp_path):
+    """OPENBLAS_NUM_THREADS=2 splits some sums in two and rounds them differently; the command
+    pins BLAS to one thread by default, so the machine's setting cannot change a run."""
+    import os
+
+    outputs = []
+    for threads in ("1", "2"):
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads}
+        subprocess.run([sys.executable, "-m", "shrink", "train", "preset:seed-spiral", "--set", "train.epochs=200",
+                        "--quiet", "--out", f"t{threads}"], cwd=tmp_path, env=env, check=True, capture_output=True)
+        outputs.append(((tmp_path / f"t{threads}" / "history.csv").read_bytes(),
+                        (tmp_path / f"t{threads}" / "model.npz").read_bytes()))
+    assert outputs[0] == outputs[1]
+
+
+def test_threads_must_be_a_positive_integer(capsys):
+    code, _, err = run(capsys, "train", "preset:logistic-l2", "--threads", "0")
+    assert code == 2 and "expected a positive integer, got 0" in err

@@ -101,3 +101,44 @@ def test_unknown_preset_and_unreadable_files(tmp_path):
     bad.write_text("[data\nsource = 1")
     with pytest.raises(ConfigError, match="is not valid TOML"):
         load_config(bad)
+
+
+@pytest.mark.parametrize("assignment,match", [
+    ("layers.00.weight_l2=1", r"layers\.00: is not a canonical index; did you mean 'layers\.0\.weight_l2'"),
+    ("layers.1.type=[1]", r"layers\.1\.type: must be a word \(one of dense"),
+    ("loss.type={a = 1}", r"loss\.type: must be a word"),
+    ("optimizer.learning_rate=[0.1]", r"optimizer\.learning_rate: must be a real number"),
+    ("name=.", r"name: must be a non-empty printable string without slashes, usable as a directory name"),
+    ("name=-x", r"name: must be"),
+])
+def test_non_canonical_keys_and_container_values_are_refused(assignment, match):
+    with pytest.raises(ConfigError, match=match):
+        resolve(apply_overrides(load_config("preset:seed-spiral"), [assignment]))
+
+
+def test_an_integer_too_large_for_a_float_is_refused():
+    from shrink import SGD
+
+    with pytest.raises(ValueError, match="learning_rate must be finite, got an integer of 401 digits"):
+        SGD(learning_rate=10**400)
+
+
+@pytest.mark.parametrize("assignment,key", [("data.samples=2000000000", "data.samples"),
+                                            ("layers.0.units=100000000", "layers.0.units"),
+                                            ("train.batch_size=100000000", None)])
+def test_runs_that_would_not_fit_in_memory_are_refused_before_allocating(assignment, key):
+    import tracemalloc
+
+    from shrink.app.experiment import prepare
+
+    config = resolve(apply_overrides(load_config("preset:seed-spiral"), [assignment]))
+    tracemalloc.start()
+    try:
+        if key is None:  # a batch larger than the data is just the full batch: nothing to refuse
+            prepare(config)
+            return
+        with pytest.raises(ConfigError, match=rf"{key}: this run needs about [\d.]+ GiB of memory"):
+            prepare(config)
+        assert tracemalloc.get_traced_memory()[1] < 50 * 2**20
+    finally:
+        tracemalloc.stop()

@@ -356,3 +356,67 @@ def test_sweep_command_prints_the_best_epochs(tmp_path, monkeypatch, capsys):
     header = (tmp_path / "s" / "results.csv").read_text().splitlines()[0]
     assert "mean_best_epoch" in header
     assert json.loads((tmp_path / "s" / "best.json").read_text())["refit_epochs"] >= 1
+
+
+def test_a_grid_mixing_classification_and_regression_is_refused_before_any_task(tmp_path):
+    config = resolve(with_values(load_config("preset:logistic-l2"), {"train.epochs": 2}))
+    with pytest.raises(SweepError, match="mixes classification and regression"):
+        sweep(config, {"loss.type": ["binary_crossentropy", "mean_squared_error"]}, jobs=1)
+
+
+@pytest.mark.slow
+def test_workers_exit_when_a_killed_sweep_cannot_stop_them(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    argv = [sys.executable, "-m", "shrink", "sweep", "preset:digits-small", "--grid", "layers.0.weight_l2=0,1e-4,1e-3,1e-2",
+            "--cv", "3", "--jobs", "2", "--set", "train.epochs=3000", "--quiet", "--out", "killed"]
+    process = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parent = psutil.Process(process.pid)
+    deadline, workers = time.time() + 120, []
+    while time.time() < deadline:  # wait until both workers are busy training their first tasks
+        time.sleep(0.2)
+        workers = [p for p in parent.children(recursive=True) if "LokyProcess" in " ".join(p.cmdline())]
+        if len(workers) == 2 and all(w.cpu_times().user > 2.0 for w in workers):
+            break
+    assert len(workers) == 2, "the sweep never started its workers"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=15)
+    for worker in alive:
+        worker.kill()
+    assert not alive, f"{len(alive)} worker(s) kept running after the sweep was killed"
+
+
+def test_jobs_are_capped_at_the_number_of_tasks(monkeypatch):
+    from shrink.app.sweep import runner
+
+    seen = {}
+
+    class Spy:
+        def __init__(self, n_jobs, return_as):
+            seen["n_jobs"] = n_jobs
+
+        def __call__(self, jobs):
+            return iter([])  # only the number of workers matters here
+
+    import joblib
+
+    monkeypatch.setattr(joblib, "Parallel", Spy)
+    tasks = [runner.Task(i, 0, i, {}, None, None, None, None) for i in range(2)]
+    list(runner.Runner(1000, None).map(tasks))
+    assert seen["n_jobs"] == 2
+
+
+def test_resume_refuses_a_sweep_whose_data_file_changed(tmp_path):
+    data = tmp_path / "data.csv"
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    np.savetxt(data, np.c_[X, (X[:, 0] > 0).astype(int)], delimiter=",")
+    raw = load_config("preset:logistic-l2")
+    config = resolve(with_values(raw, {"data.source": f"csv:{data}", "train.epochs": 2}))
+    store = SweepStore(str(tmp_path / "s.sqlite"))
+    sweep(config, {"layers.0.weight_l2": [0.0, 1e-3]}, jobs=1, store=store)
+    X[0, 0] += 1.0  # one number changed in the file
+    np.savetxt(data, np.c_[X, (X[:, 0] > 0).astype(int)], delimiter=",")
+    with pytest.raises(SweepError, match="the training data differ from the data the stored sweep was run on"):
+        sweep(config, {"layers.0.weight_l2": [0.0, 1e-3]}, jobs=1, store=store, resume=True)
+    store.close()

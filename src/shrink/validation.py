@@ -58,7 +58,10 @@ def check_number(
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         _fail(name, f"must be a real number, got {_describe(value)}", kind=InvalidArgumentTypeError)
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer beyond float's range
+        _fail(name, f"must be finite, got an integer of {len(str(abs(int(value))))} digits")
     if not math.isfinite(value):
         _fail(name, f"must be finite, got {value!r}")
     below = low is not None and (value <= low if low_open else value < low)

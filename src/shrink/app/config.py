@@ -126,6 +126,9 @@ def with_values(raw: dict, values: dict) -> dict:
             last = depth == len(parts) - 1
             where = ".".join(parts[: depth + 1])
             if isinstance(node, list):
+                if part.isdigit() and str(int(part)) != part:  # "00" would silently alias "0"
+                    canonical = ".".join([*parts[:depth], str(int(part)), *parts[depth + 1:]])
+                    raise ConfigError(where, f"is not a canonical index; did you mean {canonical!r}?")
                 if not part.isdigit() or int(part) >= len(node):
                     raise ConfigError(where, f"no such entry; there are {len(node)} (indices 0..{len(node) - 1})")
                 if last:
@@ -139,7 +142,8 @@ def with_values(raw: dict, values: dict) -> dict:
                     node = node.setdefault(part, {})
             else:
                 raise ConfigError(".".join(parts[:depth]), f"is a value ({node!r}), not a table")
-        if key == "optimizer.type" and value in registry.OPTIMIZERS and isinstance(config.get("optimizer"), dict):
+        if key == "optimizer.type" and isinstance(value, str) and value in registry.OPTIMIZERS \
+                and isinstance(config.get("optimizer"), dict):
             # Switching optimizers keeps the settings the new one shares (learning_rate, decay, ...)
             # and drops the rest (Adam's betas under SGD), which a file could not have meant.
             accepted = constructor_keys(registry.OPTIMIZERS[value])
@@ -190,6 +194,8 @@ def _number(value, key: str, *, integer=False, minimum=None, maximum=None, below
 
 
 def _choice(value, key: str, choices) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(key, f"must be a word (one of {', '.join(choices)}), got {value!r}")
     if value not in choices:
         raise ConfigError(key, f"unknown value {value!r}{suggest(value, choices)} (allowed: {', '.join(choices)})")
     return value
@@ -221,8 +227,10 @@ def resolve(raw: dict) -> dict:
         raise ConfigError("", "a config must be a TOML table")
     _check_keys(raw, _TOP, "")
     name = raw.get("name", "run")
-    if not isinstance(name, str) or not name.strip() or any(c in name for c in "/\\") or not name.isprintable():
-        raise ConfigError("name", f"must be a non-empty printable string without slashes, got {name!r}")
+    if (not isinstance(name, str) or not name.strip() or any(c in name for c in "/\\") or not name.isprintable()
+            or name in (".", "..") or name != name.strip() or name.startswith("-") or len(name) > 100):
+        raise ConfigError("name", "must be a non-empty printable string without slashes, usable as a directory "
+                          f"name (not '.' or '..', no leading '-' or spaces, at most 100 characters), got {name!r}")
     seed = _number(raw.get("seed", 0), "seed", integer=True, minimum=0)
     loss = _resolve_loss(_table(raw, "loss"))
     data = resolve_data(_table(raw, "data"))
@@ -310,7 +318,8 @@ def _resolve_loss(table: dict) -> dict:
     _check_keys(table, ["type"], "loss")
     if "type" not in table:
         raise ConfigError("loss.type", f"is required: one of {', '.join(registry.LOSSES)}")
-    kind = registry.LOSS_ALIASES.get(table["type"], table["type"])
+    kind = table["type"]
+    kind = registry.LOSS_ALIASES.get(kind, kind) if isinstance(kind, str) else kind
     return {"type": _choice(kind, "loss.type", [*registry.LOSSES, *registry.LOSS_ALIASES])}
 
 

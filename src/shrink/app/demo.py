@@ -23,7 +23,7 @@ from .config import load_config, resolve
 from .experiment import Run
 
 __all__ = ["EARLY_STOPPING", "VARIANTS", "Variant", "comparison_rows", "demo_configs", "demo_header", "demo_report",
-           "demo_variants", "verdict"]
+           "demo_text", "demo_variants", "verdict"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,14 @@ def demo_header(variants, runs: list[Run]) -> str:
             lines.append(f"early stop: no penalty, validation data loss, patience {patience}: {where}, "
                          f"weights of epoch {run.metrics['best_epoch']} kept")
     return "\n".join(lines)
+
+
+def demo_text(variants, runs: list[Run]) -> str:
+    """What ``shrink demo`` prints: the header, the table and the verdict."""
+    from .tables import comparison_table
+
+    rows = comparison_rows(variants, runs)
+    return "\n".join([demo_header(variants, runs), comparison_table(rows), verdict(rows)])
 
 
 def comparison_rows(variants, runs: list[Run]) -> list[dict]:

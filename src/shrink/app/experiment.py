@@ -7,6 +7,7 @@ their own generator and changing one does not shift the others.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -21,8 +22,8 @@ from ..model import Model
 from ..sparsity import sparsity_report, zero_fraction
 from .config import ConfigError, resolve_data
 
-__all__ = ["Dataset", "Run", "build_model", "check_fits", "evaluation_sets", "fit_arguments", "load_data", "streams",
-           "train"]
+__all__ = ["Dataset", "Prepared", "Run", "build_model", "check_fits", "evaluation_sets", "fit_arguments", "load_data",
+           "prepare", "streams", "train"]
 
 
 def streams(seed: int) -> dict[str, np.random.Generator]:
@@ -183,16 +184,107 @@ def fit_arguments(config: dict, *, validation=None, epochs: int | None = None, r
     return arguments
 
 
-def train(config: dict, *, callback=None, checkpoint=None, resume: bool = False) -> Run:
-    """Build everything from a resolved config, train, and return the ``Run``.
+@dataclass
+class Prepared:
+    """What a run trains on, built and checked before anything is written: its data, its
+    model, and the generators the rest of the run draws from."""
+
+    dataset: Dataset
+    model: Model
+    rng: dict
+
+
+def prepare(config: dict) -> Prepared:
+    """Load the data, build the model and check they fit — every refusal a run can meet before
+    training starts, so a refused run creates nothing. A run whose arrays would not fit in
+    memory is refused before anything is allocated."""
+    rng = streams(config["seed"])
+    generated = _generated_size(config)
+    if generated is not None:
+        check_memory(config, *generated)
+    dataset = load_data(config, rng)
+    check_memory(config, len(dataset.X_train) + (0 if dataset.X_val is None else len(dataset.X_val)),
+                 dataset.X_train.shape[1])
+    model = build_model(config, dataset.X_train.shape[1], rng["init"])
+    check_fits(model, dataset)
+    return Prepared(dataset, model, rng)
+
+
+def _generated_size(config: dict) -> tuple[int, int] | None:
+    """(samples, features) of generated data, known before generating it."""
+    data = config["data"]
+    kind = data["source"]
+    if kind in ("spiral", "vertical"):
+        return data["samples"] * data["classes"], 2
+    if kind == "sine":
+        return data["samples"], 1
+    return None
+
+
+def memory_estimate(config: dict, n_samples: int, n_features: int) -> dict[str, tuple[str, float]]:
+    """Bytes a run needs, by part: ``{part: (config key to blame, bytes)}``.
+
+    The data (float64, with its split copy), the parameters with their gradients, optimizer
+    slots, snapshots and work arrays (about 8 copies), and the activations of one batch (each
+    layer keeps an output, a gradient and scratch, training and validation: about 6 copies).
+    """
+    itemsize = 4 if config["train"]["dtype"] == "float32" else 8
+    width, parameters, widest, widest_key = n_features, 0, n_features, "data"
+    for i, layer in enumerate(config["layers"]):
+        if layer["type"] == "dense":
+            parameters += (width + 1) * layer["units"]
+            width = layer["units"]
+            if width > widest:
+                widest, widest_key = width, f"layers.{i}.units"
+    batch = min(config["train"]["batch_size"] or n_samples, n_samples)
+    units = n_features + sum(layer.get("units", 0) for layer in config["layers"]) * 2
+    if config["train"]["batch_size"]:
+        batch_key = "train.batch_size"
+    else:  # full batch: the rows are the samples; blame whichever of rows and width is extreme
+        batch_key = "data.samples" if n_samples >= widest or widest_key == "data" else widest_key
+    return {
+        "data": ("data.samples", 2.0 * 8 * n_samples * (n_features + 1)),
+        "parameters": (widest_key if widest_key != "data" else "layers", 8.0 * itemsize * parameters),
+        "activations": (batch_key, 6.0 * itemsize * batch * units),
+    }
+
+
+def available_memory() -> float:
+    """Bytes this process can still allocate without swapping (MemAvailable on Linux)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return float("inf")
+
+
+def check_memory(config: dict, n_samples: int, n_features: int) -> None:
+    """Refuse, naming the key to change, a run that would need more memory than is available."""
+    parts = memory_estimate(config, n_samples, n_features)
+    total = sum(size for _, size in parts.values())
+    available = available_memory()
+    if total > 0.9 * available:
+        key, _ = max(parts.values(), key=lambda part: part[1])
+        shares = ", ".join(f"{name} {size / 2**30:.1f} GiB" for name, (_, size) in parts.items())
+        raise ConfigError(key, f"this run needs about {total / 2**30:.1f} GiB of memory ({shares}), more than the "
+                          f"{available / 2**30:.1f} GiB available; make it smaller")
+
+
+def train(config: dict, *, prepared: Prepared | None = None, callback=None, checkpoint=None,
+          resume: bool = False) -> Run:
+    """Train a resolved config (``prepare``'d already, or now) and return the ``Run``.
 
     With ``checkpoint`` (a path), training state is saved every ``train.checkpoint_every``
     epochs (0: about 20 times per run); ``resume`` continues from it exactly.
     """
-    rng = streams(config["seed"])
-    dataset = load_data(config, rng)
-    model = build_model(config, dataset.X_train.shape[1], rng["init"])
-    check_fits(model, dataset)
+    prepared = prepared or prepare(config)
+    dataset, model, rng = prepared.dataset, prepared.model, prepared.rng
     train_config = config["train"]
     start = time.perf_counter()
     history = model.fit(

@@ -19,23 +19,21 @@ def metrics_table(metrics: dict) -> str:
 
 
 def comparison_table(rows: list[dict]) -> str:
-    """The demo's table: a row per variant; shares as percentages, the gap signed."""
+    """The demo's table: a row per variant; shares as percentages, the gap signed; each column
+    as wide as its widest cell (at least 7)."""
     headers = list(rows[0])
-    widths = [max(len(h), 7) for h in headers]
+
+    def cell(header: str, value) -> str:
+        if header == "zero weights":
+            return f"{value:.1%}"
+        if isinstance(value, float):
+            return f"{value:+.3f}" if header == "gap" else f"{value:.3f}"
+        return str(value)
+
+    cells = [[cell(h, row[h]) for h in headers] for row in rows]
+    widths = [max(7, len(h), *(len(line[i]) for line in cells)) for i, h in enumerate(headers)]
     lines = ["  ".join(f"{h:>{w}s}" for h, w in zip(headers, widths))]
-    for row in rows:
-        cells = []
-        for h, w in zip(headers, widths):
-            value = row[h]
-            if h == "zero weights":
-                cells.append(f"{value:>{w}.1%}")
-            elif isinstance(value, float):
-                cells.append(f"{value:>{w}.3f}" if h != "gap" else f"{value:>+{w}.3f}")
-            elif isinstance(value, int):
-                cells.append(f"{value:>{w}d}")
-            else:
-                cells.append(f"{value:>{w}s}")
-        lines.append("  ".join(cells))
+    lines += ["  ".join(f"{c:>{w}s}" for c, w in zip(line, widths)) for line in cells]
     return "\n".join(lines)
 
 

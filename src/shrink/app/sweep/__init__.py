@@ -47,6 +47,7 @@ from .cv import choose, folds, refit_epochs, summarize
 from .errors import SweepError
 from .grid import PENALTY_KEYS, grid_points, parse_values
 from .runner import Runner, Task
+from ...persistence import fingerprint
 from .store import SweepStore
 
 __all__ = ["SweepError", "SweepResult", "SweepStore", "folds", "grid_points", "parse_values", "sweep"]
@@ -148,13 +149,19 @@ def sweep(
     point_configs = _point_configs(config, points)  # every grid point validated before any work
 
     data = load_data(config, streams(config["seed"]))
+    kinds = set()
     for point, point_config in zip(points, point_configs):  # every model must fit the data
         try:
-            check_fits(build_model(point_config, data.X_train.shape[1]), data)
+            model = build_model(point_config, data.X_train.shape[1])
+            check_fits(model, data)
         except ConfigError as error:
             raise ConfigError(error.key, f"{str(error).split(': ', 1)[-1]} (grid point {point})") from None
+        kinds.add(model.loss.is_classifier)
+    if len(kinds) > 1:  # one table, one choice: every point must be scored by the same metrics
+        raise SweepError("the grid mixes classification and regression losses, which are scored by different "
+                         "metrics; sweep them separately")
     fold_rng = np.random.default_rng(np.random.SeedSequence(config["seed"], spawn_key=FOLD_SPAWN_KEY))
-    classifier = build_model(config, data.X_train.shape[1]).loss.is_classifier
+    classifier = kinds.pop()
     if cv is None:
         if data.validation is None:
             raise SweepError("a hold-out sweep needs data.validation > 0 in the config (or use --cv K)")
@@ -165,7 +172,9 @@ def sweep(
     n_folds = len(splits)
 
     # The grid's key order numbers the tasks, so it is part of the definition: pairs, not a dict.
-    definition = {"config": config, "grid": [[k, v] for k, v in grid.items()], "cv": cv, "path": path}
+    data_print = fingerprint(data.X_train, data.y_train, *(data.validation or ()))
+    definition = {"config": config, "grid": [[k, v] for k, v in grid.items()], "cv": cv, "path": path,
+                  "data": data_print}
     store = store or SweepStore(":memory:")
     stored = store.definition()
     if stored is None:
@@ -174,6 +183,9 @@ def sweep(
         raise SweepError(f"{store.path} already holds a sweep: pass --resume to continue it, or choose another --out")
     elif stored != json.loads(json.dumps(definition, sort_keys=True)):
         differs = [k for k in definition if json.dumps(stored.get(k), sort_keys=True) != json.dumps(definition[k], sort_keys=True)]
+        if differs == ["data"]:
+            raise SweepError(f"cannot resume: the training data differ from the data the stored sweep was run on "
+                             f"({store.path}); the data file or generator changed since - start a new sweep")
         raise SweepError(f"cannot resume: the {' and '.join(differs)} differ from the stored sweep's "
                          f"({store.path}); run it with its original settings or choose another --out")
 

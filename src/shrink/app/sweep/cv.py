@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from ...training import class_of_targets
 from .errors import SweepError
 from .grid import regularization
 
@@ -25,8 +26,7 @@ def folds(y: np.ndarray, k: int, *, stratify: bool, rng: np.random.Generator) ->
         raise SweepError(f"cv must be between 2 and the number of training samples ({n}), got {k}")
     assignment = np.empty(n, dtype=np.intp)
     if stratify:
-        labels = np.asarray(y).reshape(n, -1)
-        labels = labels[:, 0] if labels.shape[1] == 1 else labels.argmax(axis=1)
+        labels = class_of_targets(y)
         offset = 0
         for label in np.unique(labels):
             members = rng.permutation(np.flatnonzero(labels == label))

@@ -4,9 +4,9 @@ the validation curve, the sparsity picture and report.html."""
 from __future__ import annotations
 
 import html
-import json
 import os
 
+from ...persistence import json_text
 from .. import plots, report
 from ..config import resolve, to_toml, with_values
 from ..rundir import FileWriter, rows_csv
@@ -48,7 +48,7 @@ def write_sweep(directory: str | os.PathLike, result, config: dict) -> list[str]
             "best_1se": {k: v for k, v in result.best_1se.items() if k != "index"},
             "refit": result.refit_choice, "refit_metrics": result.refit_metrics,
             "cv": result.n_folds if result.n_folds > 1 else None, "refit_epochs": result.refit_epochs}
-    put("best.json", json.dumps(best, indent=2) + "\n")
+    put("best.json", json_text(best, indent=2) + "\n")
     chosen = result.best if result.refit_choice == "best" else result.best_1se
     put("config.toml", to_toml(resolve(with_values(config, {k: v for k, v in chosen.items() if k != "index"}))))
     put("model.npz", result.refit.to_bytes())

@@ -31,6 +31,7 @@ class Task:
     y_val: np.ndarray
     warm_start: bytes | None = None  # the model file of the previous λ on the path
     keep_model: bool = False
+    watch_parent: bool = False  # a local worker process: exit if the sweep that started it dies
 
 
 def fit_task(task: Task) -> dict:
@@ -41,6 +42,8 @@ def fit_task(task: Task) -> dict:
     """
     from threadpoolctl import threadpool_limits
 
+    if task.watch_parent:
+        _watch_parent()
     start = time.perf_counter()
     config = task.config
     with threadpool_limits(limits=1):  # same arithmetic in every worker: bit-identical results
@@ -76,6 +79,30 @@ def fit_task(task: Task) -> dict:
     return result
 
 
+_WATCHED = False
+
+
+def _watch_parent() -> None:
+    """In a local worker: a daemon thread that ends this process when its parent (the sweep) is
+    gone — killed with SIGKILL, it cannot stop its workers itself, and they would train on for
+    nobody. Reparenting shows as a change of ``os.getppid()``."""
+    global _WATCHED
+    if _WATCHED:
+        return
+    _WATCHED = True
+    import os
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="shrink-parent-watch", daemon=True).start()
+
+
 class Runner:
     """Maps tasks to results as they finish, in this process, on joblib workers, or on Dask."""
 
@@ -89,8 +116,9 @@ class Runner:
                 raise SweepError('--scheduler needs Dask distributed: pip install "shrink[distributed]"') from None
             try:
                 self.client = Client(scheduler, timeout=10)
-            except (OSError, TimeoutError) as error:
-                raise SweepError(f"cannot reach the Dask scheduler at {scheduler!r}: {error}") from None
+            except Exception as error:  # noqa: BLE001 - any failure to connect is the address's fault here
+                raise SweepError(f"cannot reach the Dask scheduler at {scheduler!r}: "
+                                 f"{str(error).splitlines()[0] if str(error) else type(error).__name__}") from None
 
     def map(self, tasks: list[Task]):
         if not tasks:
@@ -101,13 +129,20 @@ class Runner:
             futures = self.client.map(fit_task, tasks, pure=False)
             for future in as_completed(futures):
                 yield future.result()
-        elif self.jobs == 1:
-            for task in tasks:
-                yield fit_task(task)
         else:
+            import os
+
+            cores = os.cpu_count() or 1
+            workers = min(cores if self.jobs < 0 else self.jobs, len(tasks))  # never more workers than tasks
+            if workers == 1:
+                for task in tasks:
+                    yield fit_task(task)
+                return
             from joblib import Parallel, delayed
 
-            yield from Parallel(n_jobs=self.jobs, return_as="generator_unordered")(delayed(fit_task)(t) for t in tasks)
+            for task in tasks:
+                task.watch_parent = True
+            yield from Parallel(n_jobs=workers, return_as="generator_unordered")(delayed(fit_task)(t) for t in tasks)
 
     def close(self) -> None:
         if self.client is not None:

@@ -7,6 +7,7 @@ import os
 import sqlite3
 import time
 
+from ...persistence import json_text, read_json_text
 from .errors import SweepError
 
 __all__ = ["SweepStore"]
@@ -47,13 +48,18 @@ class SweepStore:
 
     def record(self, result: dict) -> None:
         model = result.pop("model", None)
-        self.db.execute("INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (result["task"], result["point"], result["fold"], result["status"],
-                         json.dumps(result, sort_keys=True), model, time.time()))
-        self.db.commit()  # one task, one transaction: a kill loses nothing that finished
+        try:
+            self.db.execute("INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (result["task"], result["point"], result["fold"], result["status"],
+                             json_text(result, sort_keys=True), model, time.time()))
+            self.db.commit()  # one task, one transaction: a kill loses nothing that finished
+        except sqlite3.OperationalError as error:  # "database or disk is full", locked, ...
+            self.db.rollback()
+            raise SweepError(f"cannot record task {result['task']} in {self.path}: {error}; the finished tasks are "
+                             "kept: free the space (or the lock) and continue with --resume") from None
 
     def results(self) -> dict[int, dict]:
-        return {task: json.loads(metrics) for task, metrics in self.db.execute("SELECT task, metrics FROM tasks")}
+        return {task: read_json_text(metrics) for task, metrics in self.db.execute("SELECT task, metrics FROM tasks")}
 
     def model(self, task: int) -> bytes | None:
         row = self.db.execute("SELECT model FROM tasks WHERE task = ?", (task,)).fetchone()
