@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from shrink.app.config import load_config, resolve
 from shrink.app.rundir import RunDirectory, RunDirectoryError
 from shrink.cli import main
 from shrink.persistence import atomic_write, json_text, read_json_text
@@ -66,9 +67,25 @@ def test_overwrite_removes_every_file_shrink_wrote_and_keeps_the_users(tmp_path)
 def test_overwrite_then_kill_before_the_first_checkpoint_cannot_resume_the_old_run(tmp_path, capsys):
     assert main(["train", "preset:logistic-l2", "--quiet", "--set", "train.epochs=3", "--out", "r"]) == 0
     assert (tmp_path / "r" / "checkpoint.npz").exists()
-    RunDirectory.create("r", "r", overwrite=True).release()  # the new run claims it, then dies at once
+    new = RunDirectory.create("r", "r", overwrite=True)  # the new run claims it ...
+    new.write_config(resolve(load_config("preset:logistic-l2")))
+    new.release()  # ... and dies before its first checkpoint
+    assert not (tmp_path / "r" / "checkpoint.npz").exists()  # the old run's went with --overwrite
     code = main(["train", "preset:logistic-l2", "--quiet", "--out", "r", "--resume"])
-    assert code == 2 and "nothing to resume" in capsys.readouterr().err
+    assert code == 0 and "holds no checkpoint yet" in capsys.readouterr().err
+    assert len((tmp_path / "r" / "history.csv").read_text().splitlines()) == 1 + 2000  # from epoch 0, all of it
+
+
+def test_a_diverged_run_keeps_its_history_and_loss_plot(tmp_path, capsys):
+    code = main(["train", "preset:sine-regression", "--quiet", "--out", "d", "--set", "optimizer.type=sgd",
+                 "--set", "optimizer.learning_rate=5", "--set", "optimizer.decay=0", "--set", "train.epochs=300"])
+    err = capsys.readouterr().err
+    assert code == 1 and "training diverged" in err
+    metrics = json.loads((tmp_path / "d" / "metrics.json").read_text())
+    assert metrics["diverged"] is True and metrics["epoch"] >= 0
+    assert (tmp_path / "d" / "loss.png").read_bytes().startswith(b"\x89PNG")
+    assert len((tmp_path / "d" / "history.csv").read_text().splitlines()) == 1 + metrics["epochs"]
+    assert not (tmp_path / "d" / "model.npz").exists()
 
 
 def test_a_refused_run_leaves_nothing_behind(tmp_path, capsys):

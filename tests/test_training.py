@@ -198,4 +198,43 @@ def test_resume_refuses_other_callbacks(tmp_path):
     penalized(SGD()).fit(X, y, epochs=2, validation_data=(X, y), callbacks=[EarlyStopping()],
                          checkpoint=tmp_path / "c.npz")
     with pytest.raises(ModelFileError, match="callbacks"):
+        penalized(SGD()).fit(X, y, epochs=4, validation_data=(X, y), checkpoint=tmp_path / "c.npz", resume=True)
+
+
+def test_resume_refuses_other_data(tmp_path):
+    from shrink import ModelFileError
+
+    X, y = spiral(10, 3, rng=0)
+    penalized(SGD()).fit(X, y, epochs=2, checkpoint=tmp_path / "c.npz")
+    X[0, 0] += 1e-9  # one number of the training data changed
+    with pytest.raises(ModelFileError, match="the training data differ from the data it was trained on"):
         penalized(SGD()).fit(X, y, epochs=4, checkpoint=tmp_path / "c.npz", resume=True)
+
+
+@pytest.mark.parametrize("batch_size", [None, 4])
+def test_divergence_rolls_back_parameters_and_optimizer_state_together(batch_size):
+    """The model after a DivergenceError is exactly a model trained to the start of the epoch
+    the message names: parameters, Adam's moments and its update count alike."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3)) * 5
+    y = X @ np.array([1.0, 2.0, 3.0])
+
+    def model():  # a learning rate too large for this data: it blows up after a while
+        return Model([Dense(3, 1, weight_l2=1e-3, rng=0), Linear()], loss=MeanSquaredError(),
+                     optimizer=SGD(0.2, momentum=0.9), dtype="float64")
+
+    diverging = model()
+    with pytest.raises(DivergenceError) as info:
+        diverging.fit(X, y, epochs=400, batch_size=batch_size, shuffle=False)
+    assert info.value.epoch > 5
+    kept = int(str(info.value).rsplit("start of epoch ", 1)[1])
+    assert info.value.history is not None and len(info.value.history) == info.value.epoch
+    reference = model()
+    if kept:
+        reference.fit(X, y, epochs=kept, batch_size=batch_size, shuffle=False)
+    for a, b in zip(diverging.parameters(), reference.parameters()):
+        assert np.array_equal(a.value, b.value), a.name
+    assert diverging.optimizer.iterations == reference.optimizer.iterations
+    for name, slots in reference.optimizer.state.items():
+        for slot, value in slots.items():
+            assert np.array_equal(diverging.optimizer.state[name][slot], value), (name, slot)

@@ -231,7 +231,7 @@ def load_npz(path) -> tuple[np.ndarray, np.ndarray]:
     """
     import os
 
-    from .persistence import ArchiveError, archive_names, read_npz
+    from .npzfile import ArchiveError, archive_names, read_npz
 
     path = os.fspath(path)
 

@@ -18,10 +18,10 @@ import os
 import numpy as np
 
 from . import callbacks as cb
-from .errors import DivergenceError, InvalidArgumentError, InvalidArgumentTypeError, ModelFileError
+from .checkpoints import checkpoint_state, load_checkpoint
+from .errors import DivergenceError, InvalidArgumentError, InvalidArgumentTypeError
 from .history import History
-from .layers import Dropout
-from .persistence import read_archive, write_archive
+from .persistence import fingerprint
 from .validation import check_int, check_number, check_rng
 
 __all__ = ["TrainingState", "class_of_targets", "fit", "stratified_split"]
@@ -44,21 +44,50 @@ class TrainingState:
         self.order = np.arange(len(X))
         self.epoch = 0
         self.history = History()
-        self._snapshot: list[np.ndarray] | None = None
-        self._snapshot_valid = False
+        # The model at the start of this epoch and of the one before: parameters, optimizer
+        # state, update count, base rate. A divergence goes back to one of them whole, so
+        # the parameters and the momentum or moment estimates stay a consistent pair.
+        self._snapshots: list[dict | None] = [None, None]
 
-    def remember(self, parameters) -> None:
-        """Copy the parameters about to be updated: their loss was just seen to be finite."""
-        if self._snapshot is None or len(self._snapshot) != len(parameters):
-            self._snapshot = [np.empty_like(p.value) for p in parameters]
-        for saved, p in zip(self._snapshot, parameters):
-            np.copyto(saved, p.value)
-        self._snapshot_valid = True
+    def begin_epoch(self, model) -> None:
+        """Keep the model's state as this epoch starts (and the previous start as well)."""
+        older, self._snapshots[0] = self._snapshots[0], self._snapshots[1]
+        self._snapshots[1] = _snapshot(model, reuse=older)
+        self._snapshots[1]["epoch"] = self.epoch
 
-    def restore(self, model) -> None:
-        if self._snapshot_valid:
-            for saved, p in zip(self._snapshot, model.parameters()):
-                np.copyto(p.value, saved)
+    def roll_back(self, model, *, to_previous: bool) -> int:
+        """Put back the state of the start of this epoch (or, ``to_previous``, of the one
+        before, when this epoch's starting point itself gave a non-finite loss); return the
+        epoch whose start it is."""
+        snapshot = self._snapshots[0] if to_previous and self._snapshots[0] is not None else self._snapshots[1]
+        if snapshot is None:
+            return self.epoch
+        optimizer = model.optimizer
+        for saved, p in zip(snapshot["parameters"], model.parameters()):
+            np.copyto(p.value, saved)
+        optimizer.state.clear()
+        for name, slots in snapshot["state"].items():
+            optimizer.state[name] = {slot: value.copy() for slot, value in slots.items()}
+        optimizer.iterations, optimizer.learning_rate = snapshot["iterations"], snapshot["learning_rate"]
+        return snapshot["epoch"]
+
+
+def _snapshot(model, reuse: dict | None) -> dict:
+    """Copies of the model's parameters and optimizer state (into ``reuse``'s arrays when the
+    shapes allow: one allocation per run, one copy per epoch)."""
+    parameters = [p.value for p in model.parameters()]
+    if reuse is not None and len(reuse["parameters"]) == len(parameters) and all(
+            a.shape == b.shape and a.dtype == b.dtype for a, b in zip(reuse["parameters"], parameters)):
+        for saved, value in zip(reuse["parameters"], parameters):
+            np.copyto(saved, value)
+        kept = reuse["parameters"]
+    else:
+        kept = [value.copy() for value in parameters]
+    optimizer = model.optimizer
+    return {"parameters": kept, "iterations": optimizer.iterations, "learning_rate": optimizer.learning_rate,
+            "state": {name: {slot: value.copy() for slot, value in slots.items()}
+                      for name, slots in optimizer.state.items()},
+            "epoch": None}
 
 
 def class_of_targets(y: np.ndarray) -> np.ndarray:
@@ -199,10 +228,14 @@ def fit(
     internal_last = ([cb.LambdaCallback(on_epoch_end=callback)] if callback is not None else [])
     internal_last += [cb.ProgressPrinter(print_every)] if print_every else []
     description = model.get_config()  # before any callback changes a setting (a learning rate)
+    # The data a checkpoint was trained on, so a resume on other data is refused (hashing costs
+    # one pass over X; only checkpointed runs pay it).
+    data_print = fingerprint(X, y, *(validation or ())) if checkpoint is not None else None
     checkpointer = None
     if checkpoint is not None:
-        checkpointer = cb.Checkpointer(checkpoint, checkpoint_every,
-                                       lambda: _checkpoint(model, state, description, user_callbacks))
+        checkpointer = cb.Checkpointer(
+            checkpoint, checkpoint_every,
+            lambda: checkpoint_state(model, state, description, user_callbacks, data_print))
     everything = [*internal_first, cb.HistoryRecorder(state), *user_callbacks, *internal_last]
     everything += [checkpointer] if checkpointer is not None else []
     metrics = ["loss", "data_loss", "reg_loss", "lr"] + (["accuracy"] if model.loss.is_classifier else [])
@@ -218,15 +251,27 @@ def fit(
     for item in everything:
         item.on_train_begin()
     if resume:
-        _load_checkpoint(checkpoint, model, state, description, user_callbacks)
+        load_checkpoint(checkpoint, model, state, description, user_callbacks, data_print)
         if epochs < state.epoch:
             raise InvalidArgumentError("epochs", message=f"epochs={epochs} is fewer than the {state.epoch} the checkpoint {os.fspath(checkpoint)!r} "
                              "has already trained; resume with at least as many")
     # Overflow on the way to a non-finite loss is reported as one DivergenceError, not as a
     # stream of RuntimeWarnings first.
+    try:
+        _epochs(model, state, epochs, everything, validation)
+    except DivergenceError as error:
+        error.history = state.history  # what happened up to the blow-up (the CLI plots it)
+        raise
+    for item in everything:
+        item.on_train_end()
+    return state.history
+
+
+def _epochs(model, state: TrainingState, epochs: int, everything: list, validation) -> None:
     with np.errstate(over="ignore", invalid="ignore"):
         while state.epoch < epochs and not model.stop_training:
             epoch = state.epoch
+            state.begin_epoch(model)
             for item in everything:
                 item.on_epoch_begin(epoch)
             if state.shuffle and state.size < len(state.X):
@@ -241,9 +286,6 @@ def fit(
             _check_finite(model, state)
             for item in everything:
                 item.on_epoch_end(epoch, logs)
-    for item in everything:
-        item.on_train_end()
-    return state.history
 
 
 def _check_finite(model, state: TrainingState) -> None:
@@ -252,10 +294,12 @@ def _check_finite(model, state: TrainingState) -> None:
     for p in model.parameters():
         # min and max scan without a boolean temporary; NaN and ±inf show in one of them.
         if not (math.isfinite(p.value.min()) and math.isfinite(p.value.max())):
-            state.restore(model)
+            rate = model.optimizer.current_learning_rate
+            kept = state.roll_back(model, to_previous=False)
             raise DivergenceError(
                 f"the parameters became non-finite in the last update (epoch {state.epoch - 1}); "
-                f"try a smaller learning rate (now {model.optimizer.current_learning_rate:g})",
+                f"try a smaller learning rate (now {rate:g}); the model keeps its parameters and optimizer "
+                f"state from the start of epoch {kept}",
                 epoch=state.epoch - 1,
                 step=-1,
             )
@@ -278,10 +322,14 @@ def _train_epoch(model, state: TrainingState) -> dict[str, float]:
         metrics = model._loss_and_grad(Xb, yb, training=True, rng=state.rng)
         data_loss, reg_loss = metrics["data_loss"], metrics["reg_loss"]
         if not math.isfinite(data_loss + reg_loss):
-            state.restore(model)  # back to the last parameters whose loss was finite
+            # Back to a start of epoch whose loss was seen finite: this epoch's if a step of it
+            # already passed, else the one before (this start is the point that blew up).
+            rate = optimizer.current_learning_rate
+            kept = state.roll_back(model, to_previous=step == 0)
             raise DivergenceError(
                 f"loss became {data_loss + reg_loss} at epoch {state.epoch}, step {step}; "
-                f"try a smaller learning rate (now {optimizer.current_learning_rate:g})",
+                f"try a smaller learning rate (now {rate:g}); the model keeps its parameters and optimizer "
+                f"state from the start of epoch {kept}",
                 epoch=state.epoch,
                 step=step,
             )
@@ -291,180 +339,8 @@ def _train_epoch(model, state: TrainingState) -> dict[str, float]:
         if loss.is_classifier:
             accuracy_sum += weight * loss.accuracy(metrics["outputs"], yb)
         lr = optimizer.current_learning_rate
-        parameters = model.parameters()
-        state.remember(parameters)
-        optimizer.step(parameters)
+        optimizer.step(model.parameters())
     logs = {"loss": data_sum + reg_sum, "data_loss": data_sum, "reg_loss": reg_sum, "lr": lr}
     if loss.is_classifier:
         logs["accuracy"] = accuracy_sum
     return logs
-
-
-# ---------------------------------------------------------------------------- checkpoints
-def _rng_state(rng: np.random.Generator) -> dict:
-    return rng.bit_generator.state  # plain ints and strings: JSON-ready
-
-
-def _checkpoint(model, state: TrainingState, description: dict, callbacks: list) -> tuple[dict, dict]:
-    """Everything needed to continue ``fit`` exactly, as (JSON meta, arrays)."""
-    optimizer = model.optimizer
-    meta = {
-        "model": description,
-        "learning_rate": optimizer.learning_rate,
-        "epoch": state.epoch,
-        "iterations": optimizer.iterations,
-        "rng": _rng_state(state.rng),
-        "dropout_rngs": {str(i): _rng_state(layer.rng) for i, layer in enumerate(model.layers)
-                         if isinstance(layer, Dropout) and layer.rng_given},
-        "samples": len(state.X),
-        "batch_size": state.size,
-        "shuffle": state.shuffle,
-        "history": state.history.to_dict(),
-        "callbacks": [],
-    }
-    arrays = {"order": state.order}
-    arrays.update({f"layers.{p.name}": p.value for p in model.parameters()})
-    for name, slots in optimizer.state.items():
-        for slot, value in slots.items():
-            arrays[f"optimizer.{name}.{slot}"] = value
-    for i, item in enumerate(callbacks):
-        item_meta, item_arrays = item.get_state()
-        meta["callbacks"].append({"type": type(item).__name__, "state": item_meta})
-        arrays.update({f"callbacks.{i}.{key}": value for key, value in item_arrays.items()})
-    return meta, arrays
-
-
-def _load_checkpoint(path, model, state: TrainingState, description: dict, callbacks: list) -> None:
-    """Put a checkpoint's state into ``model``, the fit ``state`` and the callbacks; refuse a
-    checkpoint of another model, data shape or set of callbacks, and one whose content is not
-    what ``_checkpoint`` writes: an epoch or update count that is not a whole number >= 0, a
-    parameter or optimizer array that is missing, of another shape or not finite, a shuffle
-    order that is not a permutation of the samples, a history of another length. Everything
-    is checked before anything is changed."""
-    where = os.fspath(path)
-    meta, arrays = read_archive(path)
-
-    def unreadable(detail: str) -> ModelFileError:
-        return ModelFileError(f"{where!r} is not a readable shrink checkpoint ({detail})")
-
-    def array(name: str, shape: tuple[int, ...], kinds: str = "iuf") -> np.ndarray:
-        if name not in arrays:
-            raise unreadable(f"it has no array {name!r}")
-        value = arrays[name]
-        if value.shape != tuple(shape):
-            raise unreadable(f"its array {name!r} has shape {value.shape}, expected {tuple(shape)}")
-        if value.dtype.kind not in kinds:
-            expected = "integers" if kinds == "iu" else "numbers"
-            raise unreadable(f"its array {name!r} has dtype {value.dtype}, not {expected}")
-        if not np.all(np.isfinite(value)):
-            raise unreadable(f"its array {name!r} holds NaN or infinity")
-        return value
-
-    def whole(value, what: str, *, none: bool = False) -> int | None:
-        if (value is None and none) or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
-            return value
-        raise unreadable(f"its {what} is {value!r}, not a whole number >= 0")
-
-    try:
-        saved = meta["model"]
-        for part in ("layers", "loss", "optimizer", "dtype"):
-            if saved[part] != description[part]:
-                raise ModelFileError(f"cannot resume from {where!r}: its {part} differ from this model's")
-        for key, expected in (("samples", len(state.X)), ("batch_size", state.size), ("shuffle", state.shuffle)):
-            if meta[key] != expected:
-                raise ModelFileError(f"cannot resume from {where!r}: it was trained with {key}={meta[key]!r}, "
-                                     f"this fit has {expected!r}")
-        entries = meta["callbacks"]
-        if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("state"), dict)
-                                                    for e in entries):
-            raise unreadable("its callbacks are not a list of {type, state} objects")
-        kinds = [entry["type"] for entry in entries]
-        if kinds != [type(item).__name__ for item in callbacks]:
-            raise ModelFileError(f"cannot resume from {where!r}: it was trained with callbacks {kinds}, this fit "
-                                 f"has {[type(item).__name__ for item in callbacks]}")
-        epoch = whole(meta["epoch"], "epoch")
-        iterations = whole(meta["iterations"], "iterations")
-        learning_rate = meta["learning_rate"]
-        if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or not (
-                math.isfinite(learning_rate) and learning_rate > 0):
-            raise unreadable(f"its learning_rate is {learning_rate!r}, not a finite number > 0")
-        parameters = model.parameters()
-        shapes = {p.name: p.value.shape for p in parameters}
-        values = {p.name: array(f"layers.{p.name}", p.value.shape) for p in parameters}
-        slots: dict[str, dict[str, np.ndarray]] = {}
-        for name in arrays:
-            if name.startswith("optimizer."):
-                param, _, slot = name[len("optimizer."):].rpartition(".")
-                if param not in shapes or not slot:
-                    raise unreadable(f"its array {name!r} belongs to no parameter of this model")
-                slots.setdefault(param, {})[slot] = array(name, shapes[param])
-            elif name != "order" and not name.startswith("callbacks.") and name[len("layers."):] not in shapes:
-                raise unreadable(f"it holds an array {name!r} that belongs to nothing of this fit")
-        order = array("order", (len(state.X),), "iu")
-        if not np.array_equal(np.sort(order), np.arange(len(state.X))):
-            raise unreadable("its shuffle order is not a permutation of the samples")
-        rng = type(state.rng.bit_generator)()
-        rng.state = meta["rng"]  # a bad generator state raises here, on a throwaway generator
-        dropout_rngs = meta["dropout_rngs"]
-        if not isinstance(dropout_rngs, dict):
-            raise unreadable("its dropout_rngs are not an object")
-        for index, rng_state in dropout_rngs.items():
-            layer = model.layers[int(index)] if str(index).isdigit() and int(index) < len(model.layers) else None
-            if not isinstance(layer, Dropout) or not layer.rng_given:
-                raise unreadable(f"it holds a generator state for layer {index!r}, which is no Dropout with its "
-                                 "own rng")
-            type(layer.rng.bit_generator)().state = rng_state
-        saved_history = meta["history"]
-        if not isinstance(saved_history, dict) or saved_history.get("epoch") != list(range(epoch)) or not isinstance(
-                saved_history.get("history"), dict) or any(
-                not isinstance(v, list) or len(v) != epoch
-                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
-                for v in saved_history["history"].values()):
-            raise unreadable(f"its history does not hold one row of numbers for each of its {epoch} epochs")
-        history = History()
-        history.load_dict(saved_history)
-        whole(history.best_epoch, "history's best_epoch", none=True)
-        whole(history.stopped_epoch, "history's stopped_epoch", none=True)
-        for i, (item, entry) in enumerate(zip(callbacks, entries)):
-            fresh, _ = item.get_state()
-            if set(entry["state"]) != set(fresh):
-                raise unreadable(f"the state of callback {i} ({kinds[i]}) has keys {sorted(entry['state'])}, "
-                                 f"expected {sorted(fresh)}")
-            for key, value in entry["state"].items():
-                if key != "config" and value is not None and (
-                        isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
-                        or (isinstance(value, int) and value < 0)):
-                    raise unreadable(f"the state of callback {i} ({kinds[i]}) has {key}={value!r}")
-            prefix = f"callbacks.{i}."
-            if isinstance(item, cb.EarlyStopping):
-                kept = sorted(k for k in arrays if k.startswith(prefix))
-                if kept and kept != sorted(f"{prefix}{j}" for j in range(len(parameters))):
-                    raise unreadable(f"the best weights of callback {i} (EarlyStopping) do not match the model's "
-                                     "parameters")
-                for j, p in enumerate(parameters if kept else []):
-                    array(f"{prefix}{j}", p.value.shape)
-    except ModelFileError:
-        raise
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
-        raise unreadable(repr(error)) from None
-    # Everything checked: now change the model, the optimizer, the fit's state, the callbacks.
-    for p in parameters:
-        p.value[...] = values[p.name]
-    optimizer = model.optimizer
-    optimizer.state.clear()
-    for param, held in slots.items():
-        optimizer.state[param] = {slot: value.copy() for slot, value in held.items()}
-    optimizer.iterations = iterations
-    optimizer.learning_rate = learning_rate
-    state.rng.bit_generator.state = meta["rng"]
-    for index, rng_state in dropout_rngs.items():
-        model.layers[int(index)].rng.bit_generator.state = rng_state
-    state.order = order.astype(np.intp)
-    state.epoch = epoch
-    state.history.load_dict(meta["history"])
-    try:
-        for i, (item, entry) in enumerate(zip(callbacks, entries)):
-            prefix = f"callbacks.{i}."
-            item.set_state(entry["state"], {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)})
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
-        raise unreadable(repr(error)) from None

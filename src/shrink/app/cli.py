@@ -13,7 +13,7 @@ import os
 import sys
 import traceback
 
-from ..errors import ShrinkError
+from ..errors import DivergenceError, ShrinkError
 
 __all__ = ["main"]
 
@@ -79,6 +79,8 @@ def _guarded(directory, args, *, keep_on_interrupt: bool = False, resumable=None
     resumable = resumable or (lambda: os.path.exists(directory.checkpoint))
     try:
         yield
+    except DivergenceError:
+        raise  # a diverged run keeps what shows the blow-up (and its checkpoint)
     except KeyboardInterrupt:
         if resumable():
             print(f"shrink: interrupted; resume with: {_resume_command(args, directory.path)}", file=sys.stderr)
@@ -135,13 +137,22 @@ def cmd_train(args) -> int:
         directory = RunDirectory.resumable(args.out, config)
     else:
         directory = RunDirectory.create(args.out, config["name"], overwrite=args.overwrite)
+    resume = args.resume and os.path.exists(directory.checkpoint)
+    if args.resume and not resume:
+        print(f"shrink: {directory.path} holds no checkpoint yet (the run stopped before its first one); "
+              "training from epoch 0", file=sys.stderr)
     with _guarded(directory, args):
         if not args.resume:
             directory.write_config(config)  # what is running
         bar, callback = _progress(config["train"]["epochs"], args.quiet, config["name"])
-        with bar:
-            run = train(config, prepared=prepared, callback=callback, checkpoint=directory.checkpoint,
-                        resume=args.resume)
+        try:
+            with bar:
+                run = train(config, prepared=prepared, callback=callback, checkpoint=directory.checkpoint,
+                            resume=resume)
+        except DivergenceError as error:
+            written = directory.write_diverged(config, error.history, error)
+            print(f"diverged run written to {directory.path}/ ({', '.join(written)})", file=sys.stderr)
+            raise
         files = directory.write(run)
     print(f"{config['name']}: {run.metrics['epochs']} epochs in {run.seconds:.1f} s")
     print(metrics_table(run.metrics))
@@ -504,8 +515,6 @@ def _version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    from ..errors import DivergenceError
-
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exit:  # usage errors (2), --help and --version (0): a status, not an exception

@@ -50,6 +50,16 @@ def loss_curves(history) -> Figure:
     return fig
 
 
+def mark_divergence(axes, epoch: int) -> None:
+    """A red line where training diverged, the word in each title, and a log loss axis (the
+    blow-up spans many decades)."""
+    for ax in axes:
+        ax.set_yscale("symlog", linthresh=1e-3)
+        ax.axvline(epoch, color="red", lw=1.5, label=f"diverged (epoch {epoch})")
+        ax.set_title(f"{ax.get_title()} — diverged at epoch {epoch}", color="red")
+        ax.legend()
+
+
 def mark_best_epoch(axes, history) -> None:
     """A dashed line at the epoch early stopping kept (``History.best_epoch``), if any."""
     best = getattr(history, "best_epoch", None)

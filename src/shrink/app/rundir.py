@@ -150,8 +150,8 @@ class RunDirectory:
         """The run directory to resume, locked, after checking it holds a checkpoint of this very
         config (only ``train.epochs`` may change: a finished run can be trained for longer)."""
         directory = cls(out)
-        if not os.path.exists(directory.checkpoint) or not os.path.exists(directory.file("config.toml")):
-            raise FileNotFoundError(f"nothing to resume: {out!r} holds no checkpoint.npz and config.toml")
+        if not os.path.exists(directory.file("config.toml")):
+            raise FileNotFoundError(f"nothing to resume: {out!r} holds no config.toml (no run was started there)")
         directory.lock()
         try:
             with open(directory.file("config.toml"), "rb") as handle:
@@ -224,6 +224,19 @@ class RunDirectory:
     def write_config(self, config: dict) -> None:
         """config.toml first: the directory says what is running while it runs."""
         atomic_write(self.file("config.toml"), to_toml(config).encode("utf-8"))
+
+    def write_diverged(self, config: dict, history: History, error) -> list[str]:
+        """What a diverged run leaves: its history and loss curves up to the blow-up (they show
+        it), and metrics.json saying where it diverged. No model file: there is no good model."""
+        writer = FileWriter(self.path)
+        writer.put("history.csv", history_csv(history))
+        writer.put("metrics.json", json_text({"diverged": True, "epoch": error.epoch, "step": error.step,
+                                               "message": str(error), "epochs": len(history)}, indent=2) + "\n")
+        if len(history):
+            figure = plots.loss_curves(history)
+            plots.mark_divergence(figure.axes, error.epoch)
+            writer.put("loss.png", report.figure_png(figure))
+        return writer.written
 
     def write(self, run: Run) -> list[str]:
         """Write every file of ``run`` into the directory; return their names."""

@@ -9,13 +9,21 @@ __all__ = ["comparison_table", "metrics_table", "sweep_table"]
 
 
 def metrics_table(metrics: dict) -> str:
-    """Final metrics, a row per split present (train, validation, ...), 4 decimals."""
+    """Final metrics, a row per split present (train, validation, ...): 4 decimals, or 4
+    significant digits for numbers too large or too small for that (a reg loss of 3e-6 is
+    not 0.0000; a diverging loss of 1.4e7 does not run into its neighbour)."""
     columns = [c for c in ("accuracy", "loss", "data_loss", "reg_loss") if c in metrics.get("train", {})]
     lines = ["            " + "".join(f"{c:>11s}" for c in columns)]
     for split in ("train", "validation"):
         if split in metrics:
-            lines.append(f"{split:12s}" + "".join(f"{metrics[split][c]:11.4f}" for c in columns))
+            lines.append(f"{split:12s}" + "".join(f"{_number(metrics[split][c]):>11s}" for c in columns))
     return "\n".join(lines)
+
+
+def _number(value: float) -> str:
+    if value == 0 or 1e-3 <= abs(value) < 1e5:
+        return f"{value:.4f}"
+    return f"{value:.4g}"
 
 
 def comparison_table(rows: list[dict]) -> str:
