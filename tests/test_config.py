@@ -142,3 +142,17 @@ def test_runs_that_would_not_fit_in_memory_are_refused_before_allocating(assignm
         assert tracemalloc.get_traced_memory()[1] < 50 * 2**20
     finally:
         tracemalloc.stop()
+
+
+@pytest.mark.parametrize("assignment,message", [
+    ("data.noise=1e308", "shrink: error: data.noise: gives data whose X contains NaN"),
+    ("data.scale=1e308", "shrink: error: data: does not fit the model: Input X contains infinity or a value too large "
+                         "for float32."),
+])
+def test_data_that_overflows_is_one_line_naming_its_key(capsys, tmp_path, monkeypatch, assignment, message):
+    from shrink.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "preset:seed-spiral", "--quiet", "--set", assignment]) == 2
+    assert capsys.readouterr().err.splitlines() == [message]
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import InvalidArgumentError, InvalidArgumentTypeError
-
+from .errors import InvalidArgumentError
 from .validation import check_nonnegative, check_positive
 
 __all__ = ["constrained_optimum", "l1_solution", "l2_solution", "quadratic_loss"]

@@ -26,8 +26,7 @@ penalty: pass it as ``weight_decay`` to a shrink optimizer, where it means the s
 
 from __future__ import annotations
 
-from .errors import InvalidArgumentError, InvalidArgumentTypeError
-
+from .errors import InvalidArgumentError
 from .validation import check_int, check_nonnegative, check_number, check_positive
 
 __all__ = [

@@ -10,8 +10,7 @@ import re
 
 import numpy as np
 
-from .errors import InvalidArgumentError, InvalidArgumentTypeError
-
+from .errors import InvalidArgumentError
 from .validation import check_array, check_consistent_length, check_finite_number, check_int, check_nonnegative, check_rng
 
 __all__ = ["SKLEARN_DATASETS", "load_csv", "load_npz", "load_sklearn", "sine", "spiral", "split", "vertical"]

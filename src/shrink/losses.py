@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import InvalidArgumentError, InvalidArgumentTypeError
-
+from .errors import InvalidArgumentTypeError
 from .activations import Sigmoid, Softmax
 from .buffers import BufferCache, row_argmax, row_max
 

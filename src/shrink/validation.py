@@ -195,7 +195,8 @@ def check_array(
     if arr.ndim == 2 and arr.shape[1] == 0:
         raise InvalidArgumentError(name, message=f"{name} has 0 features (shape {arr.shape}); at least 1 is required")
     if dtype is not None:
-        arr = arr.astype(dtype, copy=False)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported just below
+            arr = arr.astype(dtype, copy=False)
     _check_all_finite(arr, name)
     return arr
 

@@ -73,7 +73,12 @@ def load_data(config: dict, rng: dict[str, np.random.Generator] | None = None) -
     rng = rng or streams(config["seed"])
     data_config = config["data"]
     X, y = read_source(data_config["source"], data_config, rng["data"])
+    # Data that is not finite is the source's fault (or the noise's, or the scale's), never
+    # the split's: say so before splitting.
+    generated = data_config["source"] in ("spiral", "vertical", "sine")
+    _check_finite_data(X, y, "data.noise" if generated else "data.source")
     X = np.asarray(X, dtype=np.float64) * data_config["scale"]
+    _check_finite_data(X, y, "data.scale")
     if data_config["validation"] > 0:
         try:
             X_train, y_train, X_val, y_val = datasets.split(X, y, data_config["validation"], rng=rng["split"])
@@ -88,6 +93,14 @@ def load_data(config: dict, rng: dict[str, np.random.Generator] | None = None) -
             raise ConfigError("data.train_size", f"is {size}, but only {len(X_train)} training samples remain after the split")
         X_train, y_train = X_train[:size], y_train[:size]
     return Dataset(X_train, y_train, X_val, y_val)
+
+
+def _check_finite_data(X, y, key: str) -> None:
+    for name, array in (("X", X), ("y", y)):
+        array = np.asarray(array)
+        if array.dtype.kind in "fc" and array.size and not np.isfinite(array).all():
+            kind = "NaN" if np.isnan(array).any() else "infinity"
+            raise ConfigError(key, f"gives data whose {name} contains {kind}")
 
 
 def evaluation_sets(config: dict, source: str | None = None) -> list[tuple[str, np.ndarray, np.ndarray]]:
@@ -202,7 +215,10 @@ def prepare(config: dict) -> Prepared:
     generated = _generated_size(config)
     if generated is not None:
         check_memory(config, *generated)
-    dataset = load_data(config, rng)
+    # Overflow while generating or scaling data (a huge noise or scale) ends as one clear
+    # "contains infinity" error from the checks below, not as RuntimeWarnings first.
+    with np.errstate(over="ignore", invalid="ignore"):
+        dataset = load_data(config, rng)
     check_memory(config, len(dataset.X_train) + (0 if dataset.X_val is None else len(dataset.X_val)),
                  dataset.X_train.shape[1])
     model = build_model(config, dataset.X_train.shape[1], rng["init"])
