@@ -258,7 +258,8 @@ def test_predict_thresholds_each_output_of_a_multi_output_sigmoid_model(capsys, 
     from shrink.app.config import to_toml
 
     config = {"name": "multi", "seed": 0, "data": {"source": "spiral"}, "layers": [
-        {"type": "dense", "units": 2}, {"type": "sigmoid"}], "loss": {"type": "binary_crossentropy"}}
+        {"type": "dense", "units": 2}, {"type": "sigmoid"}], "loss": {"type": "binary_crossentropy"},
+        "train": {"epochs": 1}}
     from shrink.app.config import resolve
 
     (tmp_path / "r").mkdir()
@@ -397,3 +398,32 @@ def test_the_same_seed_gives_the_same_bytes_whatever_the_blas_threads(tmp_path):
 def test_threads_must_be_a_positive_integer(capsys):
     code, _, err = run(capsys, "train", "preset:logistic-l2", "--threads", "0")
     assert code == 2 and "expected a positive integer, got 0" in err
+
+
+def test_presets_show_prints_the_toml(capsys):
+    code, out, _ = run(capsys, "presets", "show", "logistic-l2")
+    assert code == 0 and tomllib.loads(out)["name"] == "logistic-l2"
+    code, _, err = run(capsys, "presets", "show", "logistic-l")
+    assert code == 2 and "did you mean 'logistic-l2'" in err
+    code, _, err = run(capsys, "presets", "show")
+    assert code == 2 and "presets show needs a NAME" in err
+
+
+def test_dry_run_prints_the_resolved_config_and_writes_nothing(capsys, tmp_path):
+    code, out, _ = run(capsys, "train", "preset:seed-spiral", "--dry-run", "--set", "layers.*.weight_l2=1e-3")
+    assert code == 0
+    config = tomllib.loads(out)
+    assert [layer.get("weight_l2") for layer in config["layers"]] == [1e-3, None, 1e-3, None]
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_wildcard_that_matches_nothing_is_refused(capsys):
+    code, _, err = run(capsys, "train", "preset:seed-spiral", "--dry-run", "--set", "layers.*.rate=0.1")
+    assert code == 2 and "layers.*.rate: no entry of layers takes the key 'rate'" in err
+
+
+def test_the_progress_line_shows_a_small_reg_loss():
+    from shrink.callbacks import format_epoch
+
+    line = format_epoch(3, {"loss": 0.51, "data_loss": 0.509968, "reg_loss": 3.2e-05, "lr": 0.1})
+    assert "reg_loss: 3.2e-05" in line

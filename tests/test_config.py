@@ -6,6 +6,7 @@ MINIMAL = {
     "data": {"source": "spiral"},
     "layers": [{"type": "dense", "units": 3}, {"type": "softmax"}],
     "loss": {"type": "categorical_crossentropy"},
+    "train": {"epochs": 1},
 }
 
 
@@ -80,8 +81,9 @@ def test_bad_overrides(assignment, match):
         ({"data": {"source": "sine", "classes": 3}}, r"data\.classes: does not apply to sine"),
         ({"train": {"epochs": 0}}, r"train\.epochs: must be >= 1"),
         ({"train": {"epochs": "ten"}}, r"train\.epochs: must be an integer, got 'ten'"),
-        ({"train": {"dtype": "float16"}}, r"train\.dtype: unknown value 'float16'"),
+        ({"train": {"epochs": 1, "dtype": "float16"}}, r"train\.dtype: unknown value 'float16'"),
         ({"trian": {}}, r"trian: unknown key; did you mean 'train'"),
+        ({"train": {}}, r"train\.epochs: is required: how many passes over the training data"),
         ({"seed": -1}, r"seed: must be >= 0"),
         ({"name": "a/b"}, r"name: must be a non-empty printable string without slashes"),
         ({"name": "tab\there"}, r"name: must be a non-empty printable string"),

@@ -420,3 +420,24 @@ def test_resume_refuses_a_sweep_whose_data_file_changed(tmp_path):
     with pytest.raises(SweepError, match="the training data differ from the data the stored sweep was run on"):
         sweep(config, {"layers.0.weight_l2": [0.0, 1e-3]}, jobs=1, store=store, resume=True)
     store.close()
+
+
+def test_choosing_by_accuracy_maximises_it():
+    points = [{"layers.0.weight_l2": v} for v in (0.0, 0.1, 0.2)]
+    rows = [{**p, "mean_val_data_loss": loss, "se_val_data_loss": 0.01, "mean_val_accuracy": acc,
+             "se_val_accuracy": se} for p, loss, acc, se in zip(points, [0.3, 0.2, 0.5], [0.90, 0.86, 0.88],
+                                                                 [0.03, 0.01, 0.01])]
+    assert choose(points, rows) == (1, 1)  # lowest loss; nothing more regularized within one SE
+    # Highest accuracy 0.90 ± 0.03: 0.88 is within one SE and more regularized; 0.86 is not.
+    assert choose(points, rows, "val_accuracy") == (0, 2)
+    with pytest.raises(SweepError, match="metric must be one of"):
+        choose(points, rows, "accuracy")
+
+
+def test_sweep_command_takes_a_metric_and_wildcard_keys(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code = main(["sweep", "preset:digits-small", "--grid", "layers.*.weight_l2=0,1e-3", "--jobs", "1",
+                 "--set", "train.epochs=5", "--metric", "val_accuracy", "--quiet", "--out", "s"])
+    assert code == 0
+    assert "layers.*.weight_l2" in capsys.readouterr().out
+    assert "mean validation accuracy" in (tmp_path / "s" / "report.html").read_text()

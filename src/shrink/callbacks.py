@@ -358,9 +358,14 @@ def format_epoch(epoch: int, logs: dict[str, float]) -> str:
     """The progress line, e.g. ``epoch: 100, acc: 0.803, loss: 0.519 (data_loss: …``."""
     acc = f"acc: {logs['accuracy']:.3f}, " if "accuracy" in logs else ""
     lr = float(f"{logs['lr']:.6g}")
-    line = (f"epoch: {epoch}, {acc}loss: {logs['loss']:.3f} (data_loss: {logs['data_loss']:.3f}, "
-            f"reg_loss: {logs['reg_loss']:.3f}), lr: {lr!r}")
+    line = (f"epoch: {epoch}, {acc}loss: {_loss(logs['loss'])} (data_loss: {_loss(logs['data_loss'])}, "
+            f"reg_loss: {_loss(logs['reg_loss'])}), lr: {lr!r}")
     if "val_loss" in logs:
         val_acc = f"val_acc: {logs['val_accuracy']:.3f}, " if "val_accuracy" in logs else ""
-        line += f", {val_acc}val_loss: {logs['val_loss']:.3f}"
+        line += f", {val_acc}val_loss: {_loss(logs['val_loss'])}"
     return line
+
+
+def _loss(value: float) -> str:
+    """3 significant figures: a reg loss of 3.2e-05 shows as such, not as 0.000."""
+    return f"{value:.3g}"

@@ -1,4 +1,4 @@
-"""Seed 001's closed forms: what L1 and L2 do to a quadratic loss, exactly.
+"""Closed forms: what L1 and L2 do to a quadratic loss, exactly.
 
 Near a minimum w* the loss is approximately quadratic. With a diagonal Hessian H (the usual
 simplifying assumption) the regularized problem separates per coordinate and has a closed

@@ -130,6 +130,11 @@ def cmd_train(args) -> int:
     from .tables import metrics_table
 
     config = _config(args.config, args.set)
+    if args.dry_run:
+        from .config import to_toml
+
+        sys.stdout.write(to_toml(config))
+        return 0
     if args.resume and args.out is None:
         raise UsageError("--resume needs --out DIR, the run directory to continue")
     prepared = prepare(config)  # every refusal before the directory exists
@@ -191,10 +196,15 @@ def cmd_demo(args) -> int:
 
 
 def cmd_presets(args) -> int:
-    from .config import presets
+    from .config import preset_text, presets
 
-    for name, description in presets().items():
-        print(f"{name:18s} {description}")
+    if args.action is None:
+        for name, description in presets().items():
+            print(f"{name:18s} {description}")
+        return 0
+    if args.name is None:
+        raise UsageError("presets show needs a NAME; `shrink presets` lists them")
+    sys.stdout.write(preset_text(args.name))
     return 0
 
 
@@ -379,7 +389,8 @@ def cmd_sweep(args) -> int:
     with _guarded(directory, args, resumable=lambda: defined["yes"]), bar:
         try:
             result = sweep(config, grid, cv=args.cv, jobs=args.jobs, scheduler=args.scheduler, path=args.path,
-                           store=store, resume=args.resume, refit=args.refit, progress=bar.update)
+                           store=store, resume=args.resume, refit=args.refit, metric=args.metric,
+                           progress=bar.update)
         finally:
             defined["yes"] = store.definition() is not None
             store.close()
@@ -406,6 +417,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"BLAS threads (default {DEFAULT_THREADS}: the same bytes on any machine, steady under load)")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out (default runs/NAME) from its checkpoint, exactly")
+    p.add_argument("--dry-run", action="store_true", help="print the resolved config (every default filled in) and exit")
     p.set_defaults(func=cmd_train)
 
     p = commands.add_parser("demo", help="the 2000 x 3 spiral with no penalty, L2 and L1 (and early stopping), compared")
@@ -419,7 +431,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"BLAS threads (default {DEFAULT_THREADS}: the same bytes on any machine, steady under load)")
     p.set_defaults(func=cmd_demo)
 
-    p = commands.add_parser("presets", help="list the shipped configs")
+    p = commands.add_parser("presets", help="list the shipped configs, or show one: presets show NAME")
+    p.add_argument("action", nargs="?", choices=["show"], help="show: print a preset's TOML")
+    p.add_argument("name", nargs="?", metavar="NAME")
     p.set_defaults(func=cmd_presets)
 
     p = commands.add_parser("evaluate", help="metrics of a trained run")
@@ -459,6 +473,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue the sweep in --out, running only missing tasks")
     p.add_argument("--path", action="store_true", help="warm-started path from the largest penalty to the smallest")
     p.add_argument("--refit", choices=["best", "best_1se"], default="best", help="which choice to retrain (default best)")
+    p.add_argument("--metric", choices=["val_data_loss", "val_loss", "val_accuracy"], default="val_data_loss",
+                   help="what best and best_1se optimise, mean over folds (default val_data_loss)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key, repeatable")
     p.add_argument("--out", metavar="DIR", help="output directory (default: runs/NAME-sweep, never overwriting)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -38,6 +38,8 @@ class ConfigError(ShrinkError, ValueError):
         return type(self), (self.key, self._message)
 
 
+#: Old preset names, still accepted.
+PRESET_ALIASES: dict[str, str] = {}
 GENERATED_SOURCES = ("spiral", "vertical", "sine")
 FILE_SOURCES = ("csv", "npz", "sklearn")
 
@@ -76,15 +78,21 @@ def presets() -> dict[str, str]:
     return found
 
 
+def preset_text(name: str) -> str:
+    """The TOML text of a shipped preset (what ``shrink presets show NAME`` prints)."""
+    available = presets()
+    name = PRESET_ALIASES.get(name, name)
+    if name not in available:
+        raise ConfigError("", f"unknown preset {name!r}{suggest(name, available)}; `shrink presets` lists them")
+    return resources.files("shrink.app.presets").joinpath(f"{name}.toml").read_text(encoding="utf-8")
+
+
 def load_config(source: str | os.PathLike) -> dict:
     """Read ``CONFIG.toml`` or ``preset:NAME`` into a raw dict (not yet validated)."""
     source = os.fspath(source)
     if source.startswith("preset:"):
         name = source[len("preset:"):]
-        available = presets()
-        if name not in available:
-            raise ConfigError("", f"unknown preset {name!r}{suggest(name, available)}; `shrink presets` lists them")
-        text = resources.files("shrink.app.presets").joinpath(f"{name}.toml").read_text(encoding="utf-8")
+        text = preset_text(name)
         where = f"preset:{name}"
     else:
         try:
@@ -117,9 +125,17 @@ def apply_overrides(raw: dict, assignments: list[str]) -> dict:
 
 
 def with_values(raw: dict, values: dict) -> dict:
-    """A copy of ``raw`` with each dotted key (``layers.0.weight_l2``) set to its value."""
+    """A copy of ``raw`` with each dotted key (``layers.0.weight_l2``) set to its value.
+
+    ``*`` in place of an index sets every entry of that list that takes the key:
+    ``layers.*.weight_l2`` sets it on every Dense layer (activations have no such key).
+    """
     config = copy.deepcopy(raw)
+    expanded = {}
     for key, value in values.items():
+        for concrete in _expand(config, key):
+            expanded[concrete] = value
+    for key, value in expanded.items():
         parts = key.split(".")
         node = config
         for depth, part in enumerate(parts):
@@ -149,6 +165,38 @@ def with_values(raw: dict, values: dict) -> dict:
             accepted = constructor_keys(registry.OPTIMIZERS[value])
             config["optimizer"] = {k: v for k, v in config["optimizer"].items() if k == "type" or k in accepted}
     return config
+
+
+def _expand(config: dict, key: str) -> list[str]:
+    """The concrete keys a key with ``*`` stands for (itself when it has none)."""
+    parts = key.split(".")
+    if "*" not in parts:
+        return [key]
+    star = parts.index("*")
+    node = config
+    for part in parts[:star]:
+        node = node[int(part)] if isinstance(node, list) and part.isdigit() else (
+            node.get(part) if isinstance(node, dict) else None)
+    if not isinstance(node, list):
+        raise ConfigError(".".join(parts[: star + 1]), "'*' stands for every entry of a list, and this is not one")
+    rest = parts[star + 1:]
+    if not rest:
+        raise ConfigError(key, "'*' must be followed by a key, as in layers.*.weight_l2")
+    found = []
+    for index, entry in enumerate(node):
+        if isinstance(entry, dict) and _takes(entry, rest[0]):
+            found += _expand(config, ".".join([*parts[:star], str(index), *rest]))
+    if not found:
+        raise ConfigError(key, f"no entry of {'.'.join(parts[:star])} takes the key {rest[0]!r}")
+    return found
+
+
+def _takes(entry: dict, key: str) -> bool:
+    """Whether a table (a [[layers]] entry) takes ``key``: its class's constructor does."""
+    cls = registry.LAYERS.get(entry.get("type")) if isinstance(entry.get("type"), str) else None
+    if cls is None:
+        return key in entry
+    return key == "type" or key in constructor_keys(cls)
 
 
 def parse_value(text: str):
@@ -334,6 +382,8 @@ def _resolve_optimizer(table: dict) -> dict:
 
 def _resolve_train(table: dict, has_validation: bool) -> dict:
     _check_keys(table, [*_TRAIN, *_TRAIN_CALLBACKS], "train")
+    if "epochs" not in table:  # a silent default of 1 epoch trains nothing worth reading
+        raise ConfigError("train.epochs", "is required: how many passes over the training data, e.g. [train] epochs = 100")
     train = {**_TRAIN, **{k: v for k, v in table.items() if k not in _TRAIN_CALLBACKS}}
     train["epochs"] = _number(train["epochs"], "train.epochs", integer=True, minimum=1)
     train["batch_size"] = _number(train["batch_size"], "train.batch_size", integer=True, minimum=0)

@@ -131,7 +131,7 @@ def decision_boundaries(models: list[tuple[str, object]], X: np.ndarray, y: np.n
 def preactivations(model, X: np.ndarray) -> Figure | None:
     """Histograms of z = x·W + b entering each tanh/sigmoid layer, over the activation's curve.
 
-    Seed 003's intuition: a large λ keeps z small, where tanh is nearly linear. None if the
+    Ng's intuition: a large λ keeps z small, where tanh is nearly linear. None if the
     model has no tanh/sigmoid hidden layer.
     """
     targets = [i for i, layer in enumerate(model.layers[:-1]) if isinstance(layer, (Tanh, Sigmoid)) and i > 0]
@@ -266,18 +266,21 @@ def validation_curve(result) -> Figure:
     ax = fig.subplots()
     for label, rows in _curves_by_rest(result):
         x = np.array([_position(result, r[key]) for r in rows])
-        mean = np.array([r["mean_val_data_loss"] for r in rows])
-        se = np.nan_to_num(np.array([r["se_val_data_loss"] for r in rows]))
+        metric = getattr(result, "metric", "val_data_loss")
+        mean = np.array([r[f"mean_{metric}"] for r in rows])
+        se = np.nan_to_num(np.array([r.get(f"se_{metric}", np.nan) for r in rows]))
         line, = ax.plot(x, mean, "o-", ms=4, label=label)
         ax.fill_between(x, mean - se, mean + se, color=line.get_color(), alpha=0.2)
     for choice, marker, colour in ((result.best, "best (minimum)", VALIDATION), (result.best_1se, "best_1se", REG)):
         row = result.points[choice["index"]]
         x = _position(result, row[key])
         ax.axvline(x, color=colour, ls="--", lw=1)
-        ax.plot(x, row["mean_val_data_loss"], "*", ms=14, color=colour, label=f"{marker}: {key}={row[key]}")
+        ax.plot(x, row[f"mean_{getattr(result, 'metric', 'val_data_loss')}"], "*", ms=14, color=colour,
+                label=f"{marker}: {key}={row[key]}")
     _sweep_axis(ax, key, result.grid[key])
     folds = f"{result.n_folds}-fold CV" if result.n_folds > 1 else "hold-out"
-    ax.set(title=f"Validation data loss, mean ± SE ({folds})", ylabel="validation data loss")
+    label = getattr(result, "metric", "val_data_loss").replace("val_", "validation ").replace("_", " ")
+    ax.set(title=f"{label.capitalize()}, mean ± SE ({folds})", ylabel=label)
     ax.legend(fontsize=8)
     return fig
 

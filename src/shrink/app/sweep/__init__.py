@@ -43,7 +43,7 @@ import numpy as np
 from ..config import ConfigError, resolve, with_values
 from ..experiment import Dataset, build_model, check_fits, fit_arguments, load_data, streams
 from ...sparsity import zero_fraction
-from .cv import choose, folds, refit_epochs, summarize
+from .cv import METRICS, choose, folds, refit_epochs, summarize
 from .errors import SweepError
 from .grid import PENALTY_KEYS, grid_points, parse_values
 from .runner import Runner, Task
@@ -72,6 +72,8 @@ class SweepResult:
     refit_metrics: dict = field(default_factory=dict)
     #: Epochs the refit trained (chosen by early stopping in the folds, or the config's).
     refit_epochs: int | None = None
+    #: What the choices optimised ("val_data_loss", "val_loss" or "val_accuracy").
+    metric: str = "val_data_loss"
 
     @property
     def grid_keys(self) -> list[str]:
@@ -100,6 +102,7 @@ def sweep(
     store: SweepStore | None = None,
     resume: bool = False,
     refit: str = "best",
+    metric: str = "val_data_loss",
     progress=None,
 ) -> SweepResult:
     """Run (or resume) a sweep and return its ``SweepResult``.
@@ -124,6 +127,8 @@ def sweep(
         Run only the tasks missing from ``store``; refuse if it holds a different sweep.
     refit : {"best", "best_1se"}
         Which choice to retrain on all training data.
+    metric : {"val_data_loss", "val_loss", "val_accuracy"}
+        What the choices minimise (losses) or maximise (accuracy), as a mean over folds.
     progress : callable, optional
         Called with the number of finished tasks after each one (and once at the start).
     """
@@ -132,6 +137,8 @@ def sweep(
     for key, values in grid.items():
         if not values:
             raise SweepError(f"grid key {key!r} has no values")
+    if metric not in METRICS:
+        raise SweepError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
     if refit not in ("best", "best_1se"):
         raise SweepError(f"refit must be 'best' or 'best_1se', got {refit!r}")
     for key in grid:
@@ -222,9 +229,10 @@ def sweep(
         runner.close()
 
     rows, fold_rows = summarize(points, results, n_folds)
-    best, one_se = choose(points, rows)
+    best, one_se = choose(points, rows, metric)
     result = SweepResult(grid, rows, fold_rows, points[best] | {"index": best}, points[one_se] | {"index": one_se},
                          n_folds, refit)
+    result.metric = metric
     index = best if refit == "best" else one_se
     epochs = None
     if "mean_best_epoch" in rows[index]:

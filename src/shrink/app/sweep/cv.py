@@ -75,17 +75,28 @@ def summarize(points: list[dict], results: dict[int, dict], n_folds: int) -> tup
     return rows, fold_rows
 
 
-def choose(points: list[dict], rows: list[dict]) -> tuple[int, int]:
-    """Indices of ``best`` (minimum mean validation data loss) and ``best_1se``."""
-    means = np.array([row["mean_val_data_loss"] for row in rows])
+#: What a sweep may choose by, and whether more is better.
+METRICS = {"val_data_loss": False, "val_loss": False, "val_accuracy": True}
+
+
+def choose(points: list[dict], rows: list[dict], metric: str = "val_data_loss") -> tuple[int, int]:
+    """Indices of ``best`` (the best mean ``metric`` over folds: lowest loss, highest accuracy)
+    and ``best_1se`` (the most regularized point within one standard error of it)."""
+    if metric not in METRICS:
+        raise SweepError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
+    if f"mean_{metric}" not in rows[0]:
+        raise SweepError(f"metric {metric!r} is not recorded for this sweep (a regression has no accuracy)")
+    higher = METRICS[metric]
+    sign = -1.0 if higher else 1.0  # minimise sign·mean
+    means = np.array([row[f"mean_{metric}"] for row in rows], dtype=float)
     if np.all(np.isnan(means)):
         raise SweepError("every grid point diverged: nothing to choose; try smaller learning rates")
-    best = int(np.nanargmin(means))
-    se = rows[best]["se_val_data_loss"]
-    limit = means[best] + (0.0 if math.isnan(se) else se)
-    within = [i for i in range(len(rows)) if not math.isnan(means[i]) and means[i] <= limit]
-    # Most regularized first; among equals, the lower loss, then grid order.
-    one_se = max(within, key=lambda i: (regularization(points[i]), -means[i], -i))
+    best = int(np.nanargmin(sign * means))
+    se = rows[best].get(f"se_{metric}", float("nan"))
+    limit = sign * means[best] + (0.0 if math.isnan(se) else se)
+    within = [i for i in range(len(rows)) if not math.isnan(means[i]) and sign * means[i] <= limit]
+    # Most regularized first; among equals, the better mean, then grid order.
+    one_se = max(within, key=lambda i: (regularization(points[i]), -sign * means[i], -i))
     return best, one_se
 
 

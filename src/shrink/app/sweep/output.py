@@ -18,7 +18,10 @@ def sweep_report_html(result, config: dict, pngs: dict[str, bytes]) -> str:
     def described(choice):
         row = result.points[choice["index"]]
         values = ", ".join(f"{k} = {row[k]!r}" for k in result.grid_keys)
-        return f"{values} (mean validation data loss {row['mean_val_data_loss']:.4g} ± {row['se_val_data_loss']:.2g})"
+        metric = result.metric
+        label = metric.replace("val_", "validation ").replace("_", " ")
+        se = row.get(f"se_{metric}", float("nan"))
+        return f"{values} (mean {label} {row[f'mean_{metric}']:.4g} ± {se:.2g})"
 
     folds = f"{result.n_folds}-fold cross-validation" if result.n_folds > 1 else "one hold-out split"
     intro = (f"<p>{len(result.points)} grid points × {folds} = {len(result.folds)} tasks.</p>"
