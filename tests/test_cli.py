@@ -427,3 +427,27 @@ def test_the_progress_line_shows_a_small_reg_loss():
 
     line = format_epoch(3, {"loss": 0.51, "data_loss": 0.509968, "reg_loss": 3.2e-05, "lr": 0.1})
     assert "reg_loss: 3.2e-05" in line
+
+
+def test_evaluate_shows_regression_scores_and_a_confusion_matrix(capsys, tmp_path):
+    from sklearn.metrics import confusion_matrix, mean_absolute_error, r2_score, root_mean_squared_error
+
+    from shrink.app.experiment import evaluation_sets
+
+    assert run(capsys, "train", "preset:sine-regression", "--out", "reg", *FAST)[0] == 0
+    code, out, _ = run(capsys, "evaluate", "reg", "--json")
+    result = json.loads(out)["validation"]
+    config = tomllib.loads((tmp_path / "reg" / "config.toml").read_text())
+    _, X, y = evaluation_sets(config)[1]
+    predicted = Model.load(tmp_path / "reg" / "model.npz").predict(X)[:, 0]
+    assert result["rmse"] == pytest.approx(root_mean_squared_error(y.ravel(), predicted), rel=1e-5)
+    assert result["mae"] == pytest.approx(mean_absolute_error(y.ravel(), predicted), rel=1e-5)
+    assert result["r2"] == pytest.approx(r2_score(y.ravel(), predicted), rel=1e-5)
+    assert run(capsys, "train", "preset:digits-small", "--out", "cls", *FAST)[0] == 0
+    code, out, _ = run(capsys, "evaluate", "cls")
+    assert code == 0 and "validation: rows are the true class, columns the predicted one" in out
+    config = tomllib.loads((tmp_path / "cls" / "config.toml").read_text())
+    _, X, y = evaluation_sets(config)[1]
+    labels = Model.load(tmp_path / "cls" / "model.npz").predict(X).argmax(axis=1)
+    metrics = json.loads((tmp_path / "cls" / "metrics.json").read_text())
+    assert metrics["validation"]["confusion"] == confusion_matrix(y, labels, labels=range(10)).tolist()

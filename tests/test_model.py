@@ -281,3 +281,15 @@ def test_regularization_loss_sums_every_penalty():
     # 0.1·Σ|W1| (4 entries) + 0.2·Σb1² (2 entries of 4) + 0.3·ΣW2² (6 entries)
     assert model.regularization_loss() == pytest.approx(0.1 * 4 + 0.2 * 8 + 0.3 * 6)
     assert model.evaluate([[0.0, 0.0]], [0])["reg_loss"] == pytest.approx(3.8)
+
+
+def test_summary_lists_layers_parameters_and_penalties():
+    from shrink import Adam, Dropout
+
+    model = Model([Dense(2, 64, weight_l2=5e-4, bias_l2=5e-4, rng=0), ReLU(), Dropout(0.1),
+                   Dense(64, 3, weight_l1=1e-4, rng=1), Softmax()], loss=CategoricalCrossentropy(), optimizer=Adam(0.02))
+    lines = model.summary().splitlines()
+    assert lines[0].split() == ["#", "layer", "output", "parameters", "penalties"]
+    assert lines[1].split()[:4] == ["0", "Dense", "(n,", "64)"] and "192" in lines[1] and "L2(l2=0.0005)" in lines[1]
+    assert "weights: L1(l1=0.0001)" in lines[4] and "195" in lines[4]
+    assert lines[-1].startswith("387 parameters (float32); input (n, 2)")

@@ -427,6 +427,24 @@ class Model:
         except ModelFileError as error:
             raise ModelFileError(f"{os.fspath(where)!r}: {error}") from None
 
+    def summary(self) -> str:
+        """A table of the network: each layer with its output width, parameter count and the
+        penalties on it, then the totals and the loss and optimizer. Returned, not printed."""
+        rows, width, total = [], self.n_features, 0
+        for i, layer in enumerate(self.layers):
+            count = sum(getattr(layer, name).size for name in layer.params)
+            total += count
+            width = getattr(layer, "n_neurons", width)
+            penalties = ", ".join(f"{name}: {p!r}" for name in layer.params for p in layer.penalties_of(name))
+            rows.append((f"{i}", type(layer).__name__, f"(n, {width})", f"{count}", penalties or "-"))
+        headers = ("#", "layer", "output", "parameters", "penalties")
+        widths = [max(len(h), *(len(row[j]) for row in rows)) for j, h in enumerate(headers)]
+        lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
+        lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+        lines.append(f"{total} parameters ({self.dtype}); input (n, {self.n_features}); loss {self.loss!r}; "
+                     f"optimizer {self.optimizer!r}")
+        return "\n".join(lines)
+
     def __repr__(self) -> str:
         inner = ",\n".join(f"    {layer!r}" for layer in self.layers)
         optimizer = f", optimizer={self.optimizer!r}" if self.optimizer is not None else ""

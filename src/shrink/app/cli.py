@@ -210,18 +210,19 @@ def cmd_presets(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from ..persistence import json_text
-    from .experiment import evaluation_sets
+    from .experiment import evaluation_sets, scores
     from .rundir import RunDirectory
-    from .tables import metrics_table
+    from .tables import confusion_table, metrics_table
 
     config, model = RunDirectory(args.run_dir).read()
-    results = {label: model.evaluate(X, y) for label, X, y in evaluation_sets(config, args.data)}
+    results = {label: scores(model, X, y) for label, X, y in evaluation_sets(config, args.data)}
     if args.json:
         print(json_text(results, indent=2))
-    elif args.data is None:
-        print(metrics_table(results))
-    else:
-        print("\n".join(f"{k}: " + ", ".join(f"{m}={v:.4f}" for m, v in r.items()) for k, r in results.items()))
+        return 0
+    print(metrics_table(results))
+    for label, result in results.items():
+        if "confusion" in result:
+            print(confusion_table(label, result["confusion"], result["per_class_accuracy"]))
     return 0
 
 
@@ -339,6 +340,62 @@ def cmd_prune(args) -> int:
     print("predictions of the sparse file equal the " + ("pruned" if args.tol > 0 else "dense") + " model's: "
           + ("yes" if saved["same_predictions"] else "NO"))
     return 0 if saved["same_predictions"] else EXIT_FAILED
+
+
+def cmd_compact(args) -> int:
+    import statistics
+    import time
+
+    import numpy as np
+
+    from ..sparsity import compact
+    from .experiment import load_data
+    from .rundir import RunDirectory
+
+    config, model = RunDirectory(args.run_dir).read()
+    try:
+        data = load_data(config)
+        X = data.X_train if data.X_val is None else np.concatenate([data.X_train, data.X_val])
+        source = "the run's data"
+    except ShrinkError:  # its data file moved away: rows of the right width still time it
+        X = np.random.default_rng(0).normal(size=(4096, model.n_features))
+        source = "random rows (the run's data could not be read)"
+    smaller, report = compact(model, X if args.inactive else None)
+    out = args.out or os.path.join(args.run_dir, "model-compact.npz")
+    smaller.save(out)
+    dropped = len(report.removed_features)
+    rows = [("inputs", report.n_features, len(report.features), f"{dropped} removed" if dropped else "")]
+    reasons = {"no_outgoing": "no outgoing weights", "constant": "constant, folded into the next biases",
+               "inactive": "never active on the data"}
+    for layer in report.layers:
+        removed = [f"{count} {reasons[reason]}" for reason, count in layer["removed"].items() if count]
+        note = ", ".join(removed) + ("; 1 zero placeholder kept" if layer["placeholder"] else "")
+        rows.append((f"layer {layer['layer']} units", layer["shape_before"][1], layer["shape_after"][1], note))
+    rows.append(("parameters", report.parameters_before, report.parameters_after, ""))
+    rows.append(("multiply-adds/row", report.multiply_adds_before, report.multiply_adds_after, ""))
+    print(f"{'':18s} {'before':>9s} {'after':>9s}")
+    for label, before, after, note in rows:
+        print(f"{label:18s} {before:9d} {after:9d}" + (f"   ({note})" if note else ""))
+    if report.features and len(report.features) < report.n_features:
+        shown = ", ".join(map(str, report.features[:20])) + (", ..." if len(report.features) > 20 else "")
+        print(f"kept inputs: {shown}")
+    timed = np.tile(X, (-(-10_000 // len(X)), 1))[: max(10_000, len(X))]
+    times = {"dense": [], "compact": []}
+    for _ in range(9):  # interleaved, so a busy moment slows both
+        for name, which in (("dense", model), ("compact", smaller)):
+            start = time.perf_counter()
+            which.predict(timed)
+            times[name].append(time.perf_counter() - start)
+    dense, small = (statistics.median(times[name]) for name in ("dense", "compact"))
+    print(f"predict on {len(timed)} rows of {source}: dense {dense * 1e3:.2f} ms, compact {small * 1e3:.2f} ms "
+          f"({dense / small:.2f}x; median of 9)")
+    difference = float(np.max(np.abs(model.predict(X) - smaller.predict(X))))
+    same = difference <= (1e-6 if model.dtype == np.float32 else 1e-12)
+    where = "on the run's data (inactive units were removed)" if args.inactive else "(only zeros were removed)"
+    print(f"predictions unchanged {where}: {'yes' if same else 'NO'} (max |difference| {difference:.2g} on "
+          f"{len(X)} rows of {source})")
+    print(f"compacted model written to {out}")
+    return 0 if same else EXIT_FAILED
 
 
 def cmd_geometry(args) -> int:
@@ -496,6 +553,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tol", type=_tolerance, default=0.0, help="also zero weights with |w| <= TOL (changes predictions)")
     p.add_argument("--out", metavar="FILE", help="default: RUN_DIR/model-sparse.npz")
     p.set_defaults(func=cmd_prune)
+
+    p = commands.add_parser("compact", help="delete a run's zero inputs and units: a smaller model, same predictions")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--out", metavar="FILE", help="default: RUN_DIR/model-compact.npz")
+    p.add_argument("--inactive", action="store_true",
+                   help="also delete units never active on the run's data (same predictions on that data only)")
+    p.set_defaults(func=cmd_compact)
 
     p = commands.add_parser("geometry", help="draw the L1 diamond and L2 disc meeting a loss's contours")
     p.add_argument("--out", metavar="FILE", default="geometry.png")

@@ -19,6 +19,7 @@ from ..callbacks import EarlyStopping
 from ..history import History
 from ..layers import Dense
 from ..model import Model
+from ..metrics import classification_scores, regression_scores
 from ..sparsity import sparsity_report, zero_fraction
 from .config import ConfigError, resolve_data
 
@@ -161,11 +162,23 @@ class Run:
     metrics: dict = field(default_factory=dict)
 
 
+def scores(model: Model, X, y) -> dict:
+    """``Model.evaluate`` plus RMSE, MAE and R² (regression) or the confusion matrix and
+    per-class accuracy (classification with one label per sample)."""
+    result = model.evaluate(X, y)
+    if model.loss.is_classifier:
+        result.update(classification_scores(model, X, y))
+    else:
+        X_checked, y_checked = model.check_data(X, y)
+        result.update(regression_scores(y_checked, model.predict(X_checked)))
+    return result
+
+
 def evaluate_run(model: Model, dataset: Dataset) -> dict:
     """Final metrics on training and validation data, plus the share of exactly-zero weights."""
-    metrics = {"train": model.evaluate(dataset.X_train, dataset.y_train)}
+    metrics = {"train": scores(model, dataset.X_train, dataset.y_train)}
     if dataset.validation is not None:
-        metrics["validation"] = model.evaluate(*dataset.validation)
+        metrics["validation"] = scores(model, *dataset.validation)
     metrics["zero_weights"] = zero_fraction(model)
     metrics["sparsity"] = sparsity_report(model)
     return metrics

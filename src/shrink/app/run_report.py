@@ -53,8 +53,20 @@ def metrics_rows(metrics: dict) -> list[dict]:
     rows = []
     for split in ("train", "validation"):
         if split in metrics:
-            rows.append({"split": split, **metrics[split]})
+            rows.append({"split": split, **{k: v for k, v in metrics[split].items() if isinstance(v, float)}})
     return rows
+
+
+def confusion_html(metrics: dict) -> str:
+    """The validation (else training) confusion matrix, rows true and columns predicted."""
+    split = "validation" if "confusion" in metrics.get("validation", {}) else "train"
+    result = metrics.get(split, {})
+    if "confusion" not in result:
+        return ""
+    rows = [{"true \\ predicted": c, **{str(j): v for j, v in enumerate(row)},
+             "accuracy": result["per_class_accuracy"][c] if result["per_class_accuracy"][c] is not None else "-"}
+            for c, row in enumerate(result["confusion"])]
+    return f"<p>Confusion matrix on the {split} data: each row is a true class.</p>" + report.table_html(rows)
 
 
 def stopping_html(config: dict, metrics: dict) -> str:
@@ -77,7 +89,7 @@ def report_html(run: Run, pngs: dict[str, bytes]) -> str:
     config, metrics = run.config, run.metrics
     summary = (f"<p>{metrics['epochs']} epochs in {metrics['seconds']:.1f} s. "
                f"Exactly-zero weights: {metrics['zero_weights']:.1%}.</p>"
-               + stopping_html(config, metrics) + report.table_html(metrics_rows(metrics)))
+               + stopping_html(config, metrics) + report.table_html(metrics_rows(metrics)) + confusion_html(metrics))
     method = config["optimizer"].get("l1_method", "subgradient")
     sparsity = (f"<p>L1 applied by: {html.escape(method)}. Near zero means |w| ≤ 1e-3; a dead unit has all "
                 "incoming or all outgoing weights exactly zero.</p>" + report.table_html(metrics["sparsity"]))

@@ -5,18 +5,31 @@ Each takes data and returns a string; nothing here prints.
 
 from __future__ import annotations
 
-__all__ = ["comparison_table", "metrics_table", "sweep_table"]
+__all__ = ["comparison_table", "confusion_table", "metrics_table", "sweep_table"]
 
 
 def metrics_table(metrics: dict) -> str:
     """Final metrics, a row per split present (train, validation, ...): 4 decimals, or 4
     significant digits for numbers too large or too small for that (a reg loss of 3e-6 is
     not 0.0000; a diverging loss of 1.4e7 does not run into its neighbour)."""
-    columns = [c for c in ("accuracy", "loss", "data_loss", "reg_loss") if c in metrics.get("train", {})]
+    first = next(iter(v for v in metrics.values() if isinstance(v, dict)), {})
+    columns = [c for c in ("accuracy", "loss", "data_loss", "reg_loss", "rmse", "mae", "r2") if c in first]
     lines = ["            " + "".join(f"{c:>11s}" for c in columns)]
-    for split in ("train", "validation"):
-        if split in metrics:
-            lines.append(f"{split:12s}" + "".join(f"{_number(metrics[split][c]):>11s}" for c in columns))
+    for split, values in metrics.items():
+        if isinstance(values, dict) and all(c in values for c in columns):
+            lines.append(f"{split:12s}" + "".join(f"{_number(values[c]):>11s}" for c in columns))
+    return "\n".join(lines)
+
+
+def confusion_table(name: str, matrix: list[list[int]], per_class: list) -> str:
+    """A confusion matrix (rows: true class, columns: predicted) with each class's accuracy."""
+    k = len(matrix)
+    width = max(5, *(len(str(v)) for row in matrix for v in row))
+    lines = [f"{name}: rows are the true class, columns the predicted one",
+             "      " + "".join(f"{c:>{width + 1}d}" for c in range(k)) + "   accuracy"]
+    for c, row in enumerate(matrix):
+        share = "-" if per_class[c] is None else f"{per_class[c]:.3f}"
+        lines.append(f"{c:>5d} " + "".join(f"{v:>{width + 1}d}" for v in row) + f"   {share:>8s}")
     return "\n".join(lines)
 
 
