@@ -188,7 +188,12 @@ def demo_report(variants, runs: list[Run]) -> tuple[str, dict[str, bytes]]:
              f"network trained with SGD(learning_rate=1.0, momentum=0.5) for {epochs} full-batch epochs, "
              f"from the same initial weights: no penalty, L2 = 5e-4 on the first layer's weights "
              f"and biases (the setting of the notes shrink grew from), and L1 = 5e-4 in the same place, applied by subgradient (L1) and by "
-             f"proximal step (L1-prox).</p>"
+             f"proximal step (L1-prox)."
+             + "".join(f" The early-stop run has no penalty and stops when the validation data loss has not "
+                       f"improved for {v.early_stopping['patience']} epochs, keeping the weights of its best epoch "
+                       f"({run.metrics.get('best_epoch')})." for v, run in zip(variants, runs)
+                       if v.early_stopping is not None)
+             + "</p>"
              f"<p><b>{verdict(rows)}</b></p>")
     sections = [
         report.Section("Comparison", report.table_html(rows)),

@@ -91,7 +91,9 @@ def report_html(run: Run, pngs: dict[str, bytes]) -> str:
                f"Exactly-zero weights: {metrics['zero_weights']:.1%}.</p>"
                + stopping_html(config, metrics) + report.table_html(metrics_rows(metrics)) + confusion_html(metrics))
     method = config["optimizer"].get("l1_method", "subgradient")
-    sparsity = (f"<p>L1 applied by: {html.escape(method)}. Near zero means |w| ≤ 1e-3; a dead unit has all "
+    has_l1 = any(layer.get("weight_l1") or layer.get("bias_l1") for layer in config["layers"])
+    how = f"L1 applied by: {html.escape(method)}." if has_l1 else "This run has no L1 penalty."
+    sparsity = (f"<p>{how} Near zero means |w| ≤ 1e-3; a dead unit has all "
                 "incoming or all outgoing weights exactly zero.</p>" + report.table_html(metrics["sparsity"]))
     sections = [report.Section("Result", summary), report.Section("Sparsity", sparsity)]
     sections.append(report.Section("Pictures", "", [(_CAPTIONS.get(name, name), png) for name, png in pngs.items()]))
