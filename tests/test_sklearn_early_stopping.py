@@ -266,12 +266,22 @@ def test_convergence_warning_exactly_when_scikit_learn_gives_it(ours, theirs):
         ours(epochs=2, early_stopping=True, **settings).fit(X, y)
 
 
-def test_the_linear_models_do_not_warn():
+def test_the_linear_models_warn_only_when_their_solver_stops_short():
+    """No silent wrong answers: a solver stopped by its iteration limit says so, naming it (the
+    linear models kept quiet here before); one that converges, or that early stopping stops,
+    does not."""
     X, y = noisy_line()
+    with pytest.warns(ConvergenceWarning, match=r"L-BFGS-B stopped on its iteration limit \(epochs=2\)"):
+        assert LinearRegression(epochs=2).fit(X, y).n_iter_ == 2
+    with pytest.warns(ConvergenceWarning, match=r"iteration limit \(epochs=2\)"):  # early stopping never triggers
+        LinearRegression(epochs=2, early_stopping=True).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match=r"proximal gradient stopped on its iteration limit \(epochs=2\)"):
+        LinearRegression(weight_l1=0.1, epochs=2).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        LinearRegression(epochs=2).fit(X, y)
-        LinearRegression(epochs=2, early_stopping=True).fit(X, y)
+        LinearRegression().fit(X, y)
+        LinearRegression(weight_l1=0.1).fit(X, y)
+        LinearRegression(early_stopping=True, n_iter_no_change=2).fit(X, y)
 
 
 # ---------------------------------------------------------------------------- validation data

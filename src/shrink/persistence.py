@@ -201,6 +201,7 @@ class SparseArray:
         return dense if dtype is None else dense.astype(dtype, copy=False)
 
 
+# ---------------------------------------------------------------------------- reading model files
 def _brief(value, limit: int = 80) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -219,7 +219,11 @@ def cmd_evaluate(args) -> int:
     if args.json:
         print(json_text(results, indent=2))
         return 0
-    print(metrics_table(results))
+    if args.data is None:
+        print(metrics_table(results))
+    else:
+        print("\n".join(f"{k}: " + ", ".join(f"{m}={v:.4f}" for m, v in r.items() if isinstance(v, float))
+                        for k, r in results.items()))
     for label, result in results.items():
         if "confusion" in result:
             print(confusion_table(label, result["confusion"], result["per_class_accuracy"]))
