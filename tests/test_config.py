@@ -23,7 +23,8 @@ def test_resolve_fills_every_default():
     assert config["data"] == {"source": "spiral", "samples": 100, "classes": 3, "noise": 0.2, "validation": 0.2,
                               "target": -1, "scale": 1.0, "train_size": 0}
     assert config["layers"][0] == {"type": "dense", "units": 3, "weight_l1": 0.0, "weight_l2": 0.0,
-                                   "bias_l1": 0.0, "bias_l2": 0.0, "init": "small_normal"}
+                                   "bias_l1": 0.0, "bias_l2": 0.0, "input_l1": 0.0, "penalty_factor": 1.0,
+                                   "init": "small_normal"}
     assert config["optimizer"] == {"type": "sgd", "learning_rate": 1.0, "decay": 0.0, "momentum": 0.0}
     assert config["train"] == {"epochs": 1, "batch_size": 0, "shuffle": True, "dtype": "float32", "checkpoint_every": 0,
                                "validation_split": 0.0}

@@ -139,3 +139,10 @@ def test_relu_gradient_at_zero_is_zero():
     layer = ReLU()
     layer.forward(np.array([[0.0, 1.0, -1.0]]), training=True)
     np.testing.assert_array_equal(layer.backward(np.ones((1, 3))), [[0.0, 1.0, 0.0]])
+
+
+def test_the_old_init_name_draws_the_same_weights_as_small_normal():
+    from shrink import Dense
+
+    assert np.array_equal(Dense(3, 4, init="seed", rng=0).weights, Dense(3, 4, init="small_normal", rng=0).weights)
+    assert np.abs(Dense(3, 4, init="seed", rng=0).weights).max() < 0.05  # 0.01·N(0, 1), not Glorot

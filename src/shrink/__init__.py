@@ -16,11 +16,11 @@ from .errors import (
 )
 from .gradcheck import GradientCheck, gradcheck, gradient_check, gradient_errors
 from .history import History
-from .layers import Dense, Dropout, Layer
+from .layers import Dense, Dropout, Layer, SelectColumns
 from .losses import BinaryCrossentropy, CategoricalCrossentropy, Loss, MeanAbsoluteError, MeanSquaredError
 from .model import Model
 from .optimizers import SGD, Adagrad, Adam, Optimizer, Parameter, RMSprop
-from .penalties import L1, L2, Penalty
+from .penalties import L1, L2, GroupL1, Penalty
 
 __version__ = "0.1.0"
 
@@ -36,6 +36,7 @@ __all__ = [
     "DivergenceError",
     "Dropout",
     "EarlyStopping",
+    "GroupL1",
     "History",
     "InvalidArgumentError",
     "InvalidArgumentTypeError",
@@ -56,6 +57,7 @@ __all__ = [
     "RMSprop",
     "ReLU",
     "ReduceLROnPlateau",
+    "SelectColumns",
     "ShrinkError",
     "Sigmoid",
     "Softmax",

@@ -16,16 +16,17 @@ from __future__ import annotations
 import numpy as np
 
 from .buffers import BufferCache
-from .penalties import L1, L2, Penalty
+from .errors import InvalidArgumentError, InvalidArgumentTypeError
+from .penalties import L1, L2, GroupL1, Penalty, check_factor
 from .validation import check_choice, check_fraction, check_int, check_penalty, check_rng
 
-__all__ = ["Dense", "Dropout", "Layer"]
+__all__ = ["Dense", "Dropout", "Layer", "SelectColumns"]
 
 #: Weight initialisations; ``"seed"`` is the old name of ``"small_normal"`` and still accepted.
 INITS = ("small_normal", "he", "glorot")
 _INIT_ALIASES = {"seed": "small_normal"}
-#: The four penalty coefficients of a Dense layer, as its constructor and configs name them.
-PENALTY_ARGS = ("weight_l1", "weight_l2", "bias_l1", "bias_l2")
+#: The penalty coefficients of a Dense layer, as its constructor and configs name them.
+PENALTY_ARGS = ("weight_l1", "weight_l2", "bias_l1", "bias_l2", "input_l1")
 # At inference a Dense layer with at most this many inputs, and at least this many neurons,
 # folds its bias into the matrix product (``Dense._infer``).
 _FOLD_MAX_INPUTS = 4
@@ -96,7 +97,8 @@ def _coefficient(param: str, index: int, arg: str, doc: str) -> property:
 
     def set(self, value) -> None:
         kind = type(self._penalties[param][index])
-        self._penalties[param][index] = kind(check_penalty(value, arg))
+        factor = self._factor if param == "weights" else None
+        self._penalties[param][index] = kind(check_penalty(value, arg), factor=factor)
 
     return property(get, set, doc=doc)
 
@@ -112,6 +114,20 @@ class Dense(Layer):
         Penalty coefficients ≥ 0, added to the objective once per batch::
 
             weight_l1·Σ|W| + weight_l2·ΣW² + bias_l1·Σ|b| + bias_l2·Σb²
+    input_l1 : float, default 0
+        Group-lasso coefficient ≥ 0 on the rows of ``weights``: ``input_l1·Σ_i ‖W[i, :]‖₂``,
+        one group per input (its outgoing weights; ``GroupL1``). A row at exactly zero deletes
+        the input: a feature on the first layer, a hidden unit of the layer before on later
+        ones (``shrink.sparsity.compact`` then removes it). It composes with ``weight_l1``
+        (the sparse group lasso) and ``weight_l2``. Exact zeros need a proximal optimizer
+        (``l1_method="proximal"``).
+    penalty_factor : None, float or sequence of n_inputs floats ≥ 0, default None
+        Per-input factors on every row-wise penalty of the weights (glmnet's
+        ``penalty.factor``): row i is penalized with ``weight_l1·f_i``, ``weight_l2·f_i`` and
+        ``input_l1·f_i``; 0 leaves input i unpenalized (a feature known to matter), None means
+        1 for every input. Bias penalties are not scaled. Its length is checked against the
+        weights' rows when they are set: when the layer joins a ``Model``, is loaded, or
+        ``weights`` is assigned (configs build layers before their input width is known).
     rng : None, int or numpy.random.Generator
         Source of the initial weights.
     init : {"small_normal", "he", "glorot"}, default "small_normal"
@@ -128,6 +144,7 @@ class Dense(Layer):
 
     weight_l1 = _coefficient("weights", 0, "weight_l1", "L1 coefficient on the weights.")
     weight_l2 = _coefficient("weights", 1, "weight_l2", "L2 coefficient on the weights.")
+    input_l1 = _coefficient("weights", 2, "input_l1", "Group-L1 coefficient on the weights' rows (one group per input).")
     bias_l1 = _coefficient("biases", 0, "bias_l1", "L1 coefficient on the biases.")
     bias_l2 = _coefficient("biases", 1, "bias_l2", "L2 coefficient on the biases.")
 
@@ -140,6 +157,8 @@ class Dense(Layer):
         weight_l2: float = 0.0,
         bias_l1: float = 0.0,
         bias_l2: float = 0.0,
+        input_l1: float = 0.0,
+        penalty_factor=None,
         rng=None,
         init: str = "small_normal",
     ):
@@ -147,15 +166,50 @@ class Dense(Layer):
         self.n_inputs = check_int(n_inputs, "n_inputs", minimum=1)
         self.n_neurons = check_int(n_neurons, "n_neurons", minimum=1)
         self.init = check_choice(_INIT_ALIASES.get(init, init) if isinstance(init, str) else init, "init", INITS)
-        # Each parameter owns its penalties; the layer only ever sums what they return.
+        self._factor = check_factor(penalty_factor, "penalty_factor")
+        factor = self._factor
+        # Each parameter owns its penalties; the layer only ever sums what they return. The
+        # order of the weights' list is the order of the coefficient properties above.
         self._penalties: dict[str, list[Penalty]] = {
-            "weights": [L1(check_penalty(weight_l1, "weight_l1")), L2(check_penalty(weight_l2, "weight_l2"))],
+            "weights": [L1(check_penalty(weight_l1, "weight_l1"), factor=factor),
+                        L2(check_penalty(weight_l2, "weight_l2"), factor=factor),
+                        GroupL1(check_penalty(input_l1, "input_l1"), factor=factor)],
             "biases": [L1(check_penalty(bias_l1, "bias_l1")), L2(check_penalty(bias_l2, "bias_l2"))],
         }
-        self.weights = _initial_weights(init, self.n_inputs, self.n_neurons, check_rng(rng))
+        # Set directly: configs build a layer with a stand-in width before the real one is known.
+        self._weights = _initial_weights(self.init, self.n_inputs, self.n_neurons, check_rng(rng))
         self.biases = np.zeros((1, self.n_neurons))
         self.dweights: np.ndarray | None = None
         self.dbiases: np.ndarray | None = None
+
+    @property
+    def weights(self) -> np.ndarray:
+        """(n_inputs, n_neurons). Assigning checks ``penalty_factor``'s length against the rows."""
+        return self._weights
+
+    @weights.setter
+    def weights(self, value) -> None:
+        if isinstance(self._factor, np.ndarray):
+            rows = np.shape(value)[0] if np.ndim(value) else 0
+            if rows != len(self._factor):
+                raise InvalidArgumentError("penalty_factor", f"has {len(self._factor)} entries, but the layer has "
+                                           f"{rows} inputs (one factor per input, that is per row of the weights)")
+        self._weights = value
+
+    @property
+    def penalty_factor(self):
+        """The per-input factors as a list of floats; a single float (1.0 by default) when one
+        factor applies to every input."""
+        factor = self._factor
+        if factor is None:
+            return 1.0
+        return factor.tolist() if isinstance(factor, np.ndarray) else factor
+
+    @penalty_factor.setter
+    def penalty_factor(self, value) -> None:
+        factor = check_factor(value, "penalty_factor", n_rows=len(self._weights))
+        self._factor = factor
+        self._penalties["weights"] = [type(p)(p.coef, factor=factor) for p in self._penalties["weights"]]
 
     def penalties_of(self, name: str) -> tuple[Penalty, ...]:
         return tuple(p for p in self._penalties[name] if p)
@@ -234,9 +288,100 @@ class Dense(Layer):
         for arg in PENALTY_ARGS:
             if getattr(self, arg):
                 config[arg] = getattr(self, arg)
+        if self._factor is not None:
+            config["penalty_factor"] = self.penalty_factor
         if self.init != "small_normal":
             config["init"] = self.init
         return config
+
+
+class SelectColumns(Dense):
+    """The columns ``columns`` of the inputs, in that order: ``outputs = inputs[:, columns]``.
+
+    What ``shrink.sparsity.compact`` puts first in a model whose first layer lost inputs, so the
+    compacted model still takes the original X and picks its columns itself. It is the Dense
+    layer with fixed 0/1 weights (``weights[columns[k], k] = 1``) and zero biases, computed by
+    indexing; it has no trainable parameters and no penalties (``params`` is empty), and as a
+    Dense layer it sets the model's ``n_features`` to ``n_inputs``.
+
+    Parameters
+    ----------
+    n_inputs : int
+        The width of the inputs.
+    columns : sequence of distinct int in [0, n_inputs)
+        The columns kept; ``n_neurons`` is their number.
+    """
+
+    params = ()
+    decayed = ()
+
+    def __init__(self, n_inputs: int, columns):
+        Layer.__init__(self)
+        self.n_inputs = check_int(n_inputs, "n_inputs", minimum=1)
+        if isinstance(columns, (str, bytes)) or np.asarray(columns).dtype.kind not in "iu" \
+                or np.ndim(columns) != 1 or np.size(columns) == 0:
+            raise InvalidArgumentTypeError("columns", f"must be a non-empty list of column indices, got {columns!r}")
+        picked = np.array(columns, dtype=np.intp)
+        if picked.min() < 0 or picked.max() >= self.n_inputs:
+            bad = int(picked.min() if picked.min() < 0 else picked.max())
+            raise InvalidArgumentError("columns", f"holds {bad}, outside 0..{self.n_inputs - 1} (the inputs' columns)")
+        if len(np.unique(picked)) != len(picked):
+            raise InvalidArgumentError("columns", "must not repeat a column")
+        picked.setflags(write=False)
+        self._columns = picked
+        self.n_neurons = len(picked)
+        self.init = "small_normal"
+        self._factor = None
+        self._penalties = {"weights": [L1(0.0), L2(0.0), GroupL1(0.0)], "biases": [L1(0.0), L2(0.0)]}
+        self.dweights = self.dbiases = None
+
+    @property
+    def columns(self) -> list[int]:
+        """The kept columns, in output order."""
+        return self._columns.tolist()
+
+    @property
+    def weights(self) -> np.ndarray:
+        """The 0/1 selection matrix (n_inputs, n_neurons) this layer applies (a new array)."""
+        matrix = np.zeros((self.n_inputs, self.n_neurons))
+        matrix[self._columns, np.arange(self.n_neurons)] = 1.0
+        return matrix
+
+    @property
+    def biases(self) -> np.ndarray:
+        """Zeros (1, n_neurons)."""
+        return np.zeros((1, self.n_neurons))
+
+    def penalties_of(self, name: str) -> tuple[Penalty, ...]:
+        return ()
+
+    def forward(self, inputs: np.ndarray, training: bool = False, *, reuse: bool | None = None) -> np.ndarray:
+        out = self._out("output", (inputs.shape[0], self.n_neurons), inputs.dtype, training if reuse is None else reuse)
+        np.take(inputs, self._columns, axis=1, out=out)
+        self.output = out
+        return out
+
+    def _infer(self, inputs: np.ndarray, reuse: bool = False, out: np.ndarray | None = None,
+               bias: bool = True) -> np.ndarray:
+        picked = np.take(inputs, self._columns, axis=1)
+        if out is None:
+            return picked
+        out[...] = picked
+        return out
+
+    def backward(self, dvalues: np.ndarray, *, skip: tuple[type, ...] = (),
+                 need_dinputs: bool = True) -> np.ndarray | None:
+        """``dinputs`` with ``dvalues`` in the kept columns and zeros elsewhere."""
+        if not need_dinputs:
+            return None
+        dinputs = self._cache.empty("dinputs", (dvalues.shape[0], self.n_inputs), dvalues.dtype)
+        dinputs[...] = 0
+        dinputs[:, self._columns] = dvalues
+        self.dinputs = dinputs
+        return dinputs
+
+    def get_config(self) -> dict:
+        return {"n_inputs": self.n_inputs, "columns": self.columns}
 
 
 class Dropout(Layer):

@@ -20,7 +20,7 @@ import numpy as np
 from .errors import ConvergenceWarning, InvalidArgumentError
 from .history import History
 from .layers import Dropout
-from .penalties import L1
+from .penalties import L1, GroupL1
 from .validation import check_int, check_positive
 
 __all__ = ["fit_lbfgs", "run_lbfgs"]
@@ -83,7 +83,7 @@ def run_lbfgs(model, X, y, *, max_iter: int = 1000, tol: float = 1e-10, on_itera
         if isinstance(layer, Dropout) and layer.rate > 0:
             raise InvalidArgumentError("model", message="L-BFGS needs a fixed objective: remove Dropout or use a stochastic optimizer")
         for name in layer.params:
-            if any(isinstance(p, L1) for p in layer.penalties_of(name)):
+            if any(isinstance(p, (L1, GroupL1)) for p in layer.penalties_of(name)):
                 raise InvalidArgumentError("model", message="L-BFGS needs a smooth objective, and an L1 penalty is not differentiable at 0; "
                                  "use SGD(l1_method='proximal') for L1")
     X, y = model.check_data(X, y)

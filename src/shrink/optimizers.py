@@ -9,7 +9,8 @@ its meaning::
 
     1. w ← w − lr·wd·w                 decoupled weight decay (weights only; ``weight_decay``)
     2. w ← w − t ⊙ direction(g)        the optimizer's own step; t is its per-coordinate size
-    3. w ← prox_{t·λ₁}(w)              L1 by soft-thresholding, when ``l1_method="proximal"``
+    3. w ← prox_t(w)                   L1 by soft-thresholding, then group L1 by block
+                                       soft-thresholding, when ``l1_method="proximal"``
 
 Every optimizer decays its learning rate per update (``iterations`` counts updates)::
 
@@ -23,6 +24,23 @@ weights exactly to zero. ``"cumulative"`` is the cumulative truncated gradient o
 (2009, scikit-learn's SGDClassifier): each weight is clipped toward zero by the total L1 penalty
 it could have received so far minus what it did receive, which keeps noisy mini-batch gradients
 from pushing weights back out of zero.
+
+**Group L1** (``GroupL1``, ``Dense(input_l1=...)``). Under ``"proximal"`` it is left out of g
+too and applied after the L1 soft threshold, with the same step: soft-threshold each coordinate,
+then block-soft-threshold each row, which is the exact prox of their sum (the sparse group
+lasso; ``penalties.prox_sum``). With a scalar step t (SGD, with or without momentum) a row
+becomes ``w[i]·max(1 − t·λ_g·f_i/‖w[i]‖₂, 0)``. With a per-coordinate step t_ij (Adam,
+RMSprop, Adagrad) there is no single t for a row; the rule is the prox in the optimizer's own
+metric diag(1/t), ``argmin_x ½Σ_ij (x_ij − w_ij)²/t_ij + λ_g·Σ_i f_i‖x[i]‖₂``: a row is set
+to exactly zero when ``Σ_j (w_ij/(t_ij·λ_g·f_i))² ≤ 1``, and otherwise each weight is shrunk
+by ``r/(r + t_ij·λ_g·f_i)`` with r > 0 the root of ``Σ_j w_ij²/(r + t_ij·λ_g·f_i)² = 1``
+(Newton's method, see ``GroupL1``). This is what the per-coordinate L1 soft threshold already
+is, it reduces to the block soft threshold when a row's steps are equal, and the whole update
+minimises the model ``⟨d, x − w⟩ + ½‖x − w‖²_{diag(1/t)} + Ω(x)`` (d the optimizer's direction:
+g for RMSprop and Adagrad, m̂ for Adam), so it is a descent step on that model.
+``"cumulative"`` applies L1 by its cumulative rule and group L1 by this same prox (there is no
+cumulative rule for groups). ``"subgradient"`` puts ``λ_g·f_i·w[i]/‖w[i]‖₂`` into g (0 for a
+row at zero).
 
 **Momentum and the proximal step.** For SGD with momentum the threshold uses t = lr, the size of
 the current gradient's step, not lr/(1 − μ), and the velocity is not reset when a weight is
@@ -42,7 +60,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .penalties import L1, Penalty
+from .penalties import L1, GroupL1, Penalty
 from .validation import check_choice, check_fraction, check_nonnegative, check_positive
 
 __all__ = ["L1_METHODS", "SGD", "Adagrad", "Adam", "Optimizer", "Parameter", "RMSprop"]
@@ -85,7 +103,7 @@ class Optimizer:
     @property
     def prox_penalties(self) -> tuple[type, ...]:
         """Penalty kinds this optimizer applies after its step, so gradients must leave out."""
-        return () if self.l1_method == "subgradient" else (L1,)
+        return () if self.l1_method == "subgradient" else (L1, GroupL1)
 
     @property
     def current_learning_rate(self) -> float:
@@ -105,8 +123,10 @@ class Optimizer:
                 np.multiply(param.value, 1.0 - lr * self.weight_decay, out=param.value)  # 1. decoupled
             prox = [p for p in param.penalties if p and isinstance(p, self.prox_penalties)]
             step = self._update(param.name, param.value, param.grad, lr, bool(prox))  # 2. the step
-            for penalty in prox:  # 3. penalties handled by their proximal operator
-                self._apply_l1(param.name, param.value, penalty, step)
+            # 3. penalties handled by their proximal operator: coordinate-wise L1 before group L1
+            # (in that order their composition is the exact prox of the sum; see prox_sum).
+            for penalty in sorted(prox, key=lambda p: p.prox_order):
+                self._apply_prox(param.name, param.value, penalty, step)
         self.iterations += 1
 
     def _update(self, name: str, value: np.ndarray, grad: np.ndarray, lr: float, need_step: bool):
@@ -114,8 +134,8 @@ class Optimizer:
         scalar or an array; adaptive optimizers may skip computing it unless ``need_step``)."""
         raise NotImplementedError  # pragma: no cover
 
-    def _apply_l1(self, name: str, value: np.ndarray, penalty: Penalty, step) -> None:
-        if self.l1_method == "proximal":
+    def _apply_prox(self, name: str, value: np.ndarray, penalty: Penalty, step) -> None:
+        if self.l1_method == "proximal" or not isinstance(penalty, L1):
             value[...] = penalty.prox(value, step)
             return
         # Cumulative truncated gradient (Tsuruoka et al. 2009): u is the total penalty each
@@ -123,7 +143,7 @@ class Optimizer:
         # the difference, never across it.
         u = self._slot(name, "l1_total", value)
         q = self._slot(name, "l1_applied", value)
-        u += step * penalty.coef
+        u += step * penalty.coefficients(value)
         before = value.copy()
         positive, negative = value > 0, value < 0
         value[positive] = np.maximum(0.0, value[positive] - (u[positive] + q[positive]))

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from .activations import Linear, ReLU, Sigmoid, Softmax, Tanh
 from .errors import InvalidArgumentError
-from .layers import Dense, Dropout
+from .layers import Dense, Dropout, SelectColumns
 from .losses import BinaryCrossentropy, CategoricalCrossentropy, MeanAbsoluteError, MeanSquaredError
 from .optimizers import SGD, Adagrad, Adam, RMSprop
-from .penalties import L1, L2
+from .penalties import L1, L2, GroupL1
 
-__all__ = ["ACTIVATIONS", "KINDS", "LAYERS", "LOSSES", "LOSS_ALIASES", "OPTIMIZERS", "PENALTIES", "lookup", "name_of"]
+__all__ = ["ACTIVATIONS", "FILE_ONLY_LAYERS", "KINDS", "LAYERS", "LOSSES", "LOSS_ALIASES", "OPTIMIZERS", "PENALTIES", "lookup", "name_of"]
 
 ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "softmax": Softmax, "linear": Linear}
 LAYERS = {"dense": Dense, "dropout": Dropout, **ACTIVATIONS}
@@ -32,9 +32,12 @@ LOSSES = {
 #: Short names a config may use for a loss; resolved configs hold the full name.
 LOSS_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error"}
 OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam}
-PENALTIES = {"l1": L1, "l2": L2}
+PENALTIES = {"l1": L1, "l2": L2, "group_l1": GroupL1}
+#: Layers that model files may hold but configs do not offer: ``SelectColumns`` is written by
+#: ``shrink.sparsity.compact`` (its columns come from a trained model, not from a config).
+FILE_ONLY_LAYERS = {"select_columns": SelectColumns}
 
-KINDS = {"layer": LAYERS, "loss": LOSSES, "optimizer": OPTIMIZERS, "penalty": PENALTIES}
+KINDS = {"layer": {**LAYERS, **FILE_ONLY_LAYERS}, "loss": LOSSES, "optimizer": OPTIMIZERS, "penalty": PENALTIES}
 
 
 def lookup(kind: str, name: str) -> type:
