@@ -441,3 +441,13 @@ def test_sweep_command_takes_a_metric_and_wildcard_keys(tmp_path, monkeypatch, c
     assert code == 0
     assert "layers.*.weight_l2" in capsys.readouterr().out
     assert "mean validation accuracy" in (tmp_path / "s" / "report.html").read_text()
+
+
+def test_an_unreachable_scheduler_is_one_line_and_leaves_nothing(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("distributed")
+    monkeypatch.chdir(tmp_path)
+    code = main(["sweep", "preset:logistic-l2", "--grid", "layers.0.weight_l2=0,1e-3", "--scheduler",
+                 "tls://127.0.0.1:9", "--set", "train.epochs=2", "--quiet", "--out", "s"])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "cannot reach the Dask scheduler" in err
+    assert not (tmp_path / "s").exists()

@@ -182,26 +182,26 @@ def sweep(
     data_print = fingerprint(data.X_train, data.y_train, *(data.validation or ()))
     definition = {"config": config, "grid": [[k, v] for k, v in grid.items()], "cv": cv, "path": path,
                   "data": data_print}
-    store = store or SweepStore(":memory:")
-    stored = store.definition()
-    if stored is None:
-        store.define(json.loads(json.dumps(definition)))
-    elif not resume:
-        raise SweepError(f"{store.path} already holds a sweep: pass --resume to continue it, or choose another --out")
-    elif stored != json.loads(json.dumps(definition, sort_keys=True)):
-        differs = [k for k in definition if json.dumps(stored.get(k), sort_keys=True) != json.dumps(definition[k], sort_keys=True)]
-        if differs == ["data"]:
-            raise SweepError(f"cannot resume: the training data differ from the data the stored sweep was run on "
-                             f"({store.path}); the data file or generator changed since - start a new sweep")
-        raise SweepError(f"cannot resume: the {' and '.join(differs)} differ from the stored sweep's "
-                         f"({store.path}); run it with its original settings or choose another --out")
-
-    def make(index: int, warm=None) -> Task:
-        point, fold = divmod(index, n_folds)
-        return Task(index, point, fold, point_configs[point], *splits[fold], warm_start=warm, keep_model=path)
-
-    runner = Runner(jobs, scheduler)
+    runner = Runner(jobs, scheduler)  # an unreachable scheduler is refused before anything is stored
     try:
+        store = store or SweepStore(":memory:")
+        stored = store.definition()
+        if stored is None:
+            store.define(json.loads(json.dumps(definition)))
+        elif not resume:
+            raise SweepError(f"{store.path} already holds a sweep: pass --resume to continue it, or choose another --out")
+        elif stored != json.loads(json.dumps(definition, sort_keys=True)):
+            differs = [k for k in definition if json.dumps(stored.get(k), sort_keys=True) != json.dumps(definition[k], sort_keys=True)]
+            if differs == ["data"]:
+                raise SweepError(f"cannot resume: the training data differ from the data the stored sweep was run on "
+                                 f"({store.path}); the data file or generator changed since - start a new sweep")
+            raise SweepError(f"cannot resume: the {' and '.join(differs)} differ from the stored sweep's "
+                             f"({store.path}); run it with its original settings or choose another --out")
+
+        def make(index: int, warm=None) -> Task:
+            point, fold = divmod(index, n_folds)
+            return Task(index, point, fold, point_configs[point], *splits[fold], warm_start=warm, keep_model=path)
+
         total = len(points) * n_folds
         done = store.results()
         if progress:
