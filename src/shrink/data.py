@@ -117,6 +117,23 @@ def _cell_number(cell: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def read_utf8(path, *, hint: str = "") -> str:
+    """A text file's content (a UTF-8 byte-order mark dropped), or an ``InvalidArgumentError``
+    naming the file, the line and the byte that is not UTF-8."""
+    import os
+
+    path = os.fspath(path)
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        offset = error.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
+        line = raw.count(b"\n", 0, offset) + 1
+        raise InvalidArgumentError("path", message=f"{path}, line {line}: not UTF-8 text "
+                                                   f"(byte {raw[offset]:#04x}){hint}") from None
+
+
 def load_csv(path, *, target=-1) -> tuple[np.ndarray, np.ndarray]:
     """Read a numeric CSV file: every column but ``target`` is a feature.
 
@@ -143,15 +160,7 @@ def load_csv(path, *, target=-1) -> tuple[np.ndarray, np.ndarray]:
     import os
 
     path = os.fspath(path)
-    with open(path, "rb") as handle:
-        raw = handle.read()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        offset = error.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
-        line = raw.count(b"\n", 0, offset) + 1
-        raise InvalidArgumentError("path", message=f"{path}, line {line}: not UTF-8 text (byte {raw[offset]:#04x}); "
-                                                   "save the file as UTF-8 CSV") from None
+    text = read_utf8(path, hint="; save the file as UTF-8 CSV")
     reader = csv.reader(io.StringIO(text, newline=""))
     rows = []  # (line number, cells)
     try:

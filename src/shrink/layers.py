@@ -250,10 +250,7 @@ class Dense(Layer):
             np.matmul(inputs, self.weights, out=product)
             if bias:
                 product += self.biases
-        if out is None:
-            return product
-        out[...] = product
-        return out
+        return _into(out, product)
 
     def backward(self, dvalues: np.ndarray, *, skip: tuple[type, ...] = (),
                  need_dinputs: bool = True) -> np.ndarray | None:
@@ -363,11 +360,7 @@ class SelectColumns(Dense):
 
     def _infer(self, inputs: np.ndarray, reuse: bool = False, out: np.ndarray | None = None,
                bias: bool = True) -> np.ndarray:
-        picked = np.take(inputs, self._columns, axis=1)
-        if out is None:
-            return picked
-        out[...] = picked
-        return out
+        return _into(out, np.take(inputs, self._columns, axis=1))
 
     def backward(self, dvalues: np.ndarray, *, skip: tuple[type, ...] = (),
                  need_dinputs: bool = True) -> np.ndarray | None:
@@ -428,3 +421,11 @@ class Dropout(Layer):
 
     def get_config(self) -> dict:
         return {"rate": self.rate}
+
+
+def _into(out: np.ndarray | None, value: np.ndarray) -> np.ndarray:
+    """``value``, copied into ``out`` when a destination is given."""
+    if out is None:
+        return value
+    out[...] = value
+    return out

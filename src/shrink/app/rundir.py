@@ -33,7 +33,8 @@ import shutil
 import tomllib
 
 
-from ..errors import ShrinkError
+from ..data import read_utf8
+from ..errors import InvalidArgumentError, ShrinkError
 from ..history import History
 from ..model import Model
 from ..persistence import atomic_write, json_text
@@ -335,13 +336,10 @@ def read_history(path: str | os.PathLike) -> History:
     the end. Anything else (a truncated or edited file) raises ``RunDirectoryError`` naming the
     file, and the line and column where it goes wrong."""
     where = os.fspath(path)
-    with open(where, "rb") as handle:
-        raw = handle.read()
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        raise RunDirectoryError(f"{where!r}, line {line}: not UTF-8 text (byte {raw[error.start]:#04x})") from None
+        text = read_utf8(where)
+    except InvalidArgumentError as error:
+        raise RunDirectoryError(str(error).replace(f"{where},", f"{where!r},", 1)) from None
     if not text.strip():
         raise RunDirectoryError(f"{where!r} is empty; train the run again to rewrite it")
     if not text.endswith("\n"):
