@@ -45,7 +45,13 @@ def trial(argv: list[str], files: tuple[str, ...], reference: dict[str, bytes], 
     resumes = 0
     while not all((out / name).exists() for name in files):
         resumes += 1
-        code = shrink([*argv, "--out", str(out), "--resume"], work).wait()
+        # Killed before the run wrote its config (or the sweep its store): nothing to resume,
+        # so start again, as a user would.
+        started = (out / "config.toml").exists() or (out / "sweep.sqlite").exists()
+        again = ["--resume"] if started else ["--overwrite"] if argv[0] == "train" else []
+        if not started and argv[0] == "sweep":
+            shutil.rmtree(out, ignore_errors=True)
+        code = shrink([*argv, "--out", str(out), *again], work).wait()
         if code != 0 and resumes > 3:
             return False, resumes
     return all((out / name).read_bytes() == reference[name] for name in files), resumes

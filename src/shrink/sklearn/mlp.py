@@ -6,12 +6,14 @@ from __future__ import annotations
 import numbers
 import warnings
 
+import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ..activations import ReLU, Sigmoid, Tanh
 from ..layers import Dense, Dropout
 from ..model import Model
-from .base import Classifier, Regressor, ShrinkEstimator, check_choice, check_epochs, seeds, solvers
+from ..penalties import check_factor
+from .base import Classifier, Regressor, ShrinkEstimator, check_choice, check_epochs, check_flag, seeds, solvers
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -28,6 +30,8 @@ class _MLP(ShrinkEstimator):
         weight_l2=0.0,
         bias_l1=0.0,
         bias_l2=0.0,
+        input_l1=0.0,
+        penalty_factor=None,
         dropout=0.0,
         solver="adam",
         learning_rate=0.001,
@@ -42,6 +46,7 @@ class _MLP(ShrinkEstimator):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        compact=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -49,6 +54,8 @@ class _MLP(ShrinkEstimator):
         self.weight_l2 = weight_l2
         self.bias_l1 = bias_l1
         self.bias_l2 = bias_l2
+        self.input_l1 = input_l1
+        self.penalty_factor = penalty_factor
         self.dropout = dropout
         self.solver = solver
         self.learning_rate = learning_rate
@@ -63,6 +70,18 @@ class _MLP(ShrinkEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.compact = compact
+
+    def _penalties(self) -> dict:
+        return {**super()._penalties(), "input_l1": self.input_l1}
+
+    def _first_factor(self, n_features: int):
+        """``penalty_factor`` checked against the width of X (None, a number, or one per feature)."""
+        factor = check_factor(self.penalty_factor, "penalty_factor")
+        if isinstance(factor, np.ndarray) and len(factor) != n_features:
+            raise ValueError(f"penalty_factor has {len(factor)} entries, but X has {n_features} features "
+                             "(one factor per feature)")
+        return factor
 
     def _network(self, n_features: int, n_outputs: int, head, init_rng) -> list:
         check_choice(self.activation, "activation", list(_ACTIVATIONS))
@@ -71,13 +90,16 @@ class _MLP(ShrinkEstimator):
         if any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1 for s in sizes):
             raise ValueError(f"hidden_layer_sizes must hold integers >= 1, got {self.hidden_layer_sizes!r}")
         activation, init = _ACTIVATIONS[self.activation]
+        factor = self._first_factor(n_features)  # the first Dense layer's only: its rows are the features
         layers, width = [], n_features
         for size in sizes:
-            layers += [Dense(width, size, rng=init_rng, init=init, **self._penalties()), activation()]
+            layers += [Dense(width, size, rng=init_rng, init=init, penalty_factor=factor if not layers else None,
+                             **self._penalties()), activation()]
             if self.dropout:
                 layers.append(Dropout(self.dropout))
             width = size
-        return layers + [Dense(width, n_outputs, rng=init_rng, init="glorot", **self._penalties()), head()]
+        return layers + [Dense(width, n_outputs, rng=init_rng, init="glorot", penalty_factor=factor if not layers else None,
+                               **self._penalties()), head()]
 
     def _train(self, X, targets, n_outputs: int, head, loss, validation=None) -> None:
         registered = solvers()
@@ -88,6 +110,7 @@ class _MLP(ShrinkEstimator):
                                        or batch_size < 1):
             raise ValueError(f"batch_size must be an integer >= 1 or None, got {batch_size!r}")
         early = self._check_stopping()
+        compact = check_flag(self.compact, "compact")
         verbose = int(self.verbose or 0)
         init_rng, fit_rng, split_seed = seeds(self.random_state)
         X, targets, validation = self._holdout(X, targets, validation, early, split_seed)
@@ -103,10 +126,24 @@ class _MLP(ShrinkEstimator):
                   "Stopping.", flush=True)
         monitor.restore(model)
         self._finish(model, history, monitor, early)
+        self._select(model, compact)
         if not monitor.stopped and self.n_iter_ == epochs:
             warnings.warn(f"{type(self).__name__}: the epoch limit (epochs={epochs}) was reached and the optimization "
                           f"hasn't converged yet ({what.lower()} improved by at least tol={self.tol:g} within the last "
                           f"n_iter_no_change={self.n_iter_no_change} epochs); raise epochs or tol.", ConvergenceWarning)
+
+    def _select(self, model: Model, compact: bool) -> None:
+        """``selected_features_`` (the nonzero rows of the first Dense layer's weights) and, with
+        ``compact``, ``model_`` replaced by ``shrink.sparsity.compact(model)`` (the trained model
+        kept as ``full_model_``)."""
+        self.selected_features_ = np.flatnonzero(np.any(self.coefs_[0] != 0, axis=1))
+        self.n_features_selected_ = len(self.selected_features_)
+        self.full_model_ = model
+        self.compact_report_ = None
+        if compact:
+            from ..sparsity import compact as compact_model
+
+            self.model_, self.compact_report_ = compact_model(model)
 
 
 _MLP_PARAMETERS = """
@@ -117,6 +154,16 @@ _MLP_PARAMETERS = """
     weight_l1, weight_l2, bias_l1, bias_l2 : float, default 0
         Penalties on every Dense layer: ``weight_l1·Σ|W| + weight_l2·ΣW² + …``, added to the
         mean loss once per batch (scikit-learn's ``alpha`` is ``weight_l2 = alpha/(2·batch)``).
+    input_l1 : float, default 0
+        Group lasso on every Dense layer's rows: ``input_l1·Σ_i ‖W[i, :]‖₂``. On the first layer
+        a row is one feature's outgoing weights, so a row at exactly zero removes the feature
+        (``selected_features_``); on later ones it removes a hidden unit. Exact zeros need
+        ``l1_method="proximal"``.
+    penalty_factor : None, float or array of n_features floats >= 0, default None
+        Per-feature factors on the **first Dense layer only** (glmnet's ``penalty.factor``):
+        feature i's row there is penalized with ``weight_l1·f_i``, ``weight_l2·f_i`` and
+        ``input_l1·f_i``; 0 leaves the feature unpenalized (one known to matter). Later layers
+        and the biases are not scaled. None means 1 for every feature.
     dropout : float in [0, 1), default 0
         Dropout after each hidden activation.
     solver : str, default "adam"
@@ -157,13 +204,27 @@ _MLP_PARAMETERS = """
         The improvement that counts. Scores: an epoch improves when ``score >= best + tol``.
         Losses: when ``loss <= best − tol``. ``best`` itself follows every strict improvement,
         however small, as in scikit-learn.
+    compact : bool, default False
+        After training, predict with ``shrink.sparsity.compact(model_)``: the same network with
+        zero rows (features, hidden units) and dead units removed, so the same predictions (to
+        about 1e-12 in float64) at a lower cost. The trained network stays in ``full_model_``.
 
     Attributes
     ----------
     model_ : shrink.Model
-        The trained network (with the kept weights).
+        The network that predicts: the trained one (with the kept weights), or its compacted
+        form with ``compact=True``.
+    full_model_ : shrink.Model
+        The trained network, uncompacted (``model_`` itself unless ``compact=True``).
+    compact_report_ : shrink.sparsity.CompactReport or None
+        What compaction removed, with ``compact=True``; else None.
     coefs_, intercepts_ : list of ndarray
-        Weights and biases of each Dense layer.
+        Weights and biases of each Dense layer of the trained (uncompacted) network.
+    selected_features_ : ndarray of int
+        The features the first Dense layer uses: the indices of its rows (in ``coefs_[0]``)
+        that are not all zero, ascending. ``numpy.arange(n_features_in_)`` when no row is zero.
+    n_features_selected_ : int
+        ``len(selected_features_)``.
     loss_curve_ : list of float
         The training loss (data loss + penalty) of every epoch.
     history_ : dict of lists
