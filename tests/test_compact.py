@@ -234,3 +234,15 @@ def test_shrink_compact_writes_a_smaller_model_with_the_same_predictions(capsys,
     assert (tmp_path / "elsewhere.npz").exists()
     code = main(["compact", "missing"])
     assert code == 2 and "not a run directory" in capsys.readouterr().err
+
+
+def test_the_run_report_draws_the_network_with_removed_inputs_and_units_hollow():
+    from shrink import CategoricalCrossentropy, Dense, Model, ReLU, Softmax
+    from shrink.app.plots import network_diagram
+
+    model = Model([Dense(4, 3, rng=0), ReLU(), Dense(3, 2, rng=1), Softmax()], loss=CategoricalCrossentropy(),
+                  dtype="float64")
+    model.layers[0].weights[1] = 0  # input 1 removed
+    model.layers[2].weights[2] = 0  # hidden unit 2 feeds nothing: removed
+    texts = [t.get_text() for t in network_diagram(model).axes[0].texts]
+    assert "inputs: 3 of 4 kept" in texts and "hidden 1: 2 of 3 kept" in texts and "outputs: 2 of 2 kept" in texts

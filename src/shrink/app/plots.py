@@ -13,7 +13,7 @@ from ..activations import Sigmoid, Tanh
 from ..errors import InvalidArgumentError
 from ..layers import Dense
 
-__all__ = ["accuracy_curves", "decision_boundaries", "loss_curves", "preactivations", "regression_fit",
+__all__ = ["accuracy_curves", "decision_boundaries", "loss_curves", "network_diagram", "preactivations", "regression_fit",
            "penalty_geometry", "running_mean", "sparsity_curve", "sparsity_vs_lambda", "validation_curve",
            "weight_histograms"]
 
@@ -296,4 +296,65 @@ def sparsity_vs_lambda(result) -> Figure:
     _sweep_axis(ax, key, result.grid[key])
     ax.set(title="Exactly-zero weights", ylabel="share of weights", ylim=(-0.02, 1.02))
     ax.legend(fontsize=8)
+    return fig
+
+
+def network_diagram(model, *, feature_names=None, max_units: int = 64) -> Figure:
+    """The network as a diagram: a column of nodes per Dense layer's inputs and the outputs,
+    links with width ∝ |w| (blue positive, red negative), zero links left out, and removed
+    inputs and units — all outgoing (or incoming) weights exactly zero — drawn hollow and grey.
+
+    Layers wider than ``max_units`` show their ``max_units`` strongest units (the caption says
+    how many are hidden).
+    """
+    from matplotlib.collections import LineCollection
+
+    dense = [layer for layer in model.layers if isinstance(layer, Dense)]
+    sizes = [dense[0].n_inputs] + [layer.n_neurons for layer in dense]
+    # Which nodes carry anything: an input row of zeros removes a node; a unit whose incoming
+    # column is all zero, or whose outgoing row is all zero, is removed too.
+    alive = [np.any(dense[0].weights != 0, axis=1)]
+    for i, layer in enumerate(dense):
+        incoming = np.any(layer.weights != 0, axis=0)
+        outgoing = np.any(dense[i + 1].weights != 0, axis=1) if i + 1 < len(dense) else np.ones(layer.n_neurons, bool)
+        alive.append(incoming & outgoing)
+    shown = []
+    for column, size in enumerate(sizes):
+        if size <= max_units:
+            shown.append(np.arange(size))
+            continue
+        strength = np.abs(dense[column].weights).sum(axis=1) if column < len(dense) else \
+            np.abs(dense[column - 1].weights).sum(axis=0)
+        shown.append(np.sort(np.argsort(strength)[::-1][:max_units]))
+    fig = Figure(figsize=(2.2 * len(sizes) + 2, 6), layout="constrained")
+    ax = fig.subplots()
+    position = [{unit: (x, 1 - (k + 0.5) / len(units)) for k, unit in enumerate(units)} for x, units in enumerate(shown)]
+    biggest = max(float(np.abs(layer.weights).max()) for layer in dense) or 1.0
+    for column, layer in enumerate(dense):
+        segments, widths, colours = [], [], []
+        for i in shown[column]:
+            for j in shown[column + 1]:
+                w = layer.weights[i, j]
+                if w != 0:
+                    segments.append([position[column][i], position[column + 1][j]])
+                    widths.append(0.2 + 2.8 * abs(w) / biggest)
+                    colours.append(TRAIN if w > 0 else VALIDATION)
+        ax.add_collection(LineCollection(segments, linewidths=widths, colors=colours, alpha=0.5))
+    for column, units in enumerate(shown):
+        points = np.array([position[column][u] for u in units])
+        kept = alive[column][units]
+        ax.scatter(points[kept, 0], points[kept, 1], s=30, color="black", zorder=3)
+        ax.scatter(points[~kept, 0], points[~kept, 1], s=30, facecolors="white", edgecolors="#aaa", zorder=3)
+        label = "inputs" if column == 0 else ("outputs" if column == len(sizes) - 1 else f"hidden {column}")
+        hidden = "" if len(units) == sizes[column] else f" (strongest {len(units)} shown)"
+        ax.text(column, 1.02, f"{label}: {int(alive[column].sum())} of {sizes[column]} kept{hidden}",
+                ha="center", fontsize=8)
+        if column == 0 and feature_names is not None and len(units) <= 32:
+            for u, (x, y) in zip(units, points):
+                ax.text(x - 0.05, y, str(feature_names[u]), ha="right", va="center", fontsize=7)
+    ax.set(xlim=(-0.5, len(sizes) - 0.5), ylim=(-0.02, 1.08), xticks=[], yticks=[],
+           title="The network: link width ∝ |w| (blue +, red −); hollow nodes are removed (all weights zero)")
+    ax.title.set_fontsize(9)
+    for side in ax.spines.values():
+        side.set_visible(False)
     return fig

@@ -21,6 +21,7 @@ def figures(run: Run) -> dict[str, object]:
     if "accuracy" in history.history:
         result["accuracy.png"] = plots.accuracy_curves(history)
     result["weights.png"] = plots.weight_histograms(model)
+    result["network.png"] = plots.network_diagram(model)
     sparsity = plots.sparsity_curve(history)
     if sparsity is not None and max(history.history["zero_weights"]) > 0:
         result["sparsity.png"] = sparsity
@@ -42,6 +43,7 @@ _CAPTIONS = {
     "loss.png": "Loss per epoch: training vs validation, and data loss vs regularization loss.",
     "accuracy.png": "Accuracy per epoch, training vs validation: their gap is the overfitting.",
     "weights.png": "Weight distribution per Dense layer after training.",
+    "network.png": "The network: which inputs and units the penalties kept, and how strongly they connect.",
     "boundary.png": "Decision regions over the input plane, with training and validation points.",
     "preactivations.png": "Pre-activations z entering each tanh/sigmoid layer: small z is the near-linear regime.",
     "fit.png": "Predictions against the input.",
