@@ -451,3 +451,20 @@ def test_an_unreachable_scheduler_is_one_line_and_leaves_nothing(tmp_path, monke
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and "cannot reach the Dask scheduler" in err
     assert not (tmp_path / "s").exists()
+
+
+def test_a_path_over_input_l1_draws_the_group_norms_and_counts_kept_inputs(tmp_path):
+    config = small_config(**{"optimizer.l1_method": "proximal", "train.epochs": 40})
+    result = sweep(config, {"layers.0.input_l1": [1e-4, 1e-2, 1e-1]}, cv=2, path=True, jobs=1)
+    assert [float(p["layers.0.input_l1"]) for p in result.points] == [1e-1, 1e-2, 1e-4]
+    kept_inputs = [k[0] for k in result.path_kept]
+    assert kept_inputs[0] <= kept_inputs[-1] and kept_inputs[0] < 64  # stronger penalty, fewer inputs
+    assert all(len(n) == 64 for n in result.path_norms)
+    from shrink.app.plots import group_path
+
+    figure = group_path(result)
+    assert len(figure.axes[0].get_lines()) >= 64
+    from shrink.app.sweep.output import write_sweep
+
+    (tmp_path / "out").mkdir()
+    assert "group_path.png" in write_sweep(tmp_path / "out", result, config)

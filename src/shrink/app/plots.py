@@ -13,7 +13,7 @@ from ..activations import Sigmoid, Tanh
 from ..errors import InvalidArgumentError
 from ..layers import Dense
 
-__all__ = ["accuracy_curves", "decision_boundaries", "loss_curves", "network_diagram", "preactivations", "regression_fit",
+__all__ = ["accuracy_curves", "decision_boundaries", "group_path", "loss_curves", "network_diagram", "preactivations", "regression_fit",
            "penalty_geometry", "running_mean", "sparsity_curve", "sparsity_vs_lambda", "validation_curve",
            "weight_histograms"]
 
@@ -357,4 +357,45 @@ def network_diagram(model, *, feature_names=None, max_units: int = 64) -> Figure
     ax.title.set_fontsize(9)
     for side in ax.spines.values():
         side.set_visible(False)
+    return fig
+
+
+def group_path(result, feature_names=None, *, labelled: int = 8) -> Figure:
+    """glmnet's coefficient-path picture, for networks: each input's group norm ‖W[i, :]‖₂
+    (first Dense layer, mean over folds) against the swept penalty on a log axis, the
+    ``labelled`` strongest inputs named; inputs and units kept along the top; below it the
+    validation curve (mean ± SE) with best and best_1se marked."""
+    key = result.grid_keys[0]
+    values = np.array([float(p[key]) for p in result.points])
+    usable = [i for i, n in enumerate(result.path_norms) if n is not None]
+    norms = np.array([result.path_norms[i] for i in usable])
+    x = values[usable]
+    fig = Figure(figsize=(8, 7.5), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
+    positive = values[values > 0]
+    if len(positive) and positive.max() / positive.min() > 20:  # the scale first: the top axis follows it
+        scale = {"value": "symlog", "linthresh": positive.min()} if np.any(values == 0) else {"value": "log"}
+        bottom.set_xscale(**scale)
+    for j in range(norms.shape[1]):
+        line, = top.plot(x, norms[:, j], lw=1, alpha=0.8)
+    strongest = np.argsort(norms.max(axis=0))[::-1][:labelled]
+    for j in strongest:
+        name = feature_names[j] if feature_names is not None else f"x{j}"
+        top.annotate(str(name), (x[-1], norms[-1, j]), fontsize=7, xytext=(3, 0), textcoords="offset points")
+    top.set(ylabel="‖W[i, :]‖₂ of input i", title=f"Group norms of the inputs along {key}")
+    kept = [result.path_kept[i] for i in usable]
+    secondary = top.secondary_xaxis("top")
+    secondary.set_xticks(x, [f"{k[0]:.0f}" + (f"/{k[1]:.0f}" if len(k) > 1 else "") for k in kept], fontsize=7)
+    secondary.minorticks_off()
+    secondary.set_xlabel("inputs kept" + (" / units kept in the first hidden layer" if len(kept[0]) > 1 else ""),
+                         fontsize=8)
+    metric = getattr(result, "metric", "val_data_loss")
+    means = np.array([r[f"mean_{metric}"] for r in result.points])
+    se = np.nan_to_num(np.array([r.get(f"se_{metric}", np.nan) for r in result.points]))
+    bottom.errorbar(values, means, yerr=se, fmt="o-", ms=3, capsize=2, color=TRAIN)
+    for choice, label, colour in ((result.best, "best", VALIDATION), (result.best_1se, "best_1se", REG)):
+        bottom.axvline(float(result.points[choice["index"]][key]), color=colour, ls="--", lw=1, label=label)
+        top.axvline(float(result.points[choice["index"]][key]), color=colour, ls="--", lw=1)
+    bottom.set(ylabel=metric.replace("val_", "validation ").replace("_", " "), xlabel=key)
+    bottom.legend(fontsize=8)
     return fig

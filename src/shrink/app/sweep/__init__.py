@@ -74,6 +74,10 @@ class SweepResult:
     refit_epochs: int | None = None
     #: What the choices optimised ("val_data_loss", "val_loss" or "val_accuracy").
     metric: str = "val_data_loss"
+    #: With ``path``: per grid point, each input's group norm ‖W[i, :]‖₂ of the first Dense layer
+    #: (mean over folds), and the inputs and units kept per Dense layer (mean over folds).
+    path_norms: list | None = None
+    path_kept: list | None = None
 
     @property
     def grid_keys(self) -> list[str]:
@@ -225,6 +229,7 @@ def sweep(
                     if progress:
                         progress(1)
         results = store.results()
+        path_norms = _group_norms(store, len(points), n_folds, results) if path else None
     finally:
         runner.close()
 
@@ -233,6 +238,8 @@ def sweep(
     result = SweepResult(grid, rows, fold_rows, points[best] | {"index": best}, points[one_se] | {"index": one_se},
                          n_folds, refit)
     result.metric = metric
+    if path_norms is not None:
+        result.path_norms, result.path_kept = path_norms
     index = best if refit == "best" else one_se
     epochs = None
     if "mean_best_epoch" in rows[index]:
@@ -253,3 +260,27 @@ def _refit(config: dict, data: Dataset, *, test: bool, epochs: int | None = None
     if data.validation is not None:
         metrics["test" if test else "validation"] = model.evaluate(*data.validation)
     return model, metrics
+
+
+def _group_norms(store: SweepStore, n_points: int, n_folds: int, results: dict) -> tuple[list, list]:
+    """For a path: each point's first-layer row norms and kept inputs/units, mean over folds
+    (from the models the store keeps); NaN where every fold diverged."""
+    from ...model import Model
+    from ...layers import Dense
+
+    norms, kept = [], []
+    for p in range(n_points):
+        fold_norms, fold_kept = [], []
+        for f in range(n_folds):
+            task = p * n_folds + f
+            data = store.model(task) if results.get(task, {}).get("status") == "ok" else None
+            if data is None:
+                continue
+            dense = [layer for layer in Model.from_bytes(data).layers if isinstance(layer, Dense)]
+            fold_norms.append(np.linalg.norm(dense[0].weights, axis=1))
+            counts = [int(np.count_nonzero(np.any(dense[0].weights != 0, axis=1)))]
+            counts += [int(np.count_nonzero(np.any(layer.weights != 0, axis=1))) for layer in dense[1:]]
+            fold_kept.append(counts)
+        norms.append(np.mean(fold_norms, axis=0) if fold_norms else None)
+        kept.append(np.mean(fold_kept, axis=0).tolist() if fold_kept else None)
+    return norms, kept

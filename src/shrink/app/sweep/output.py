@@ -31,7 +31,10 @@ def sweep_report_html(result, config: dict, pngs: dict[str, bytes]) -> str:
     sections = [
         report.Section("Validation curve", "", [("Mean ± standard error over folds; both choices marked.",
                                                  pngs["validation_curve.png"])]),
-        report.Section("Sparsity", "", [("Share of exactly-zero weights per grid value.", pngs["sparsity.png"])]),
+        report.Section("Sparsity", "", [("Share of exactly-zero weights per grid value.", pngs["sparsity.png"])]
+                       + ([("Each input's group norm along the path (glmnet's picture for networks), inputs kept "
+                            "along the top, the validation curve below.", pngs["group_path.png"])]
+                          if "group_path.png" in pngs else [])),
         report.Section("Grid points", report.table_html(result.points)),
         report.Section(f"Refit of {result.refit_choice} on all training data", report.table_html(refit)),
         report.Section("Folds", report.table_html(result.folds)),
@@ -57,6 +60,8 @@ def write_sweep(directory: str | os.PathLike, result, config: dict) -> list[str]
     put("model.npz", result.refit.to_bytes())
     pngs = {"validation_curve.png": report.figure_png(plots.validation_curve(result)),
             "sparsity.png": report.figure_png(plots.sparsity_vs_lambda(result))}
+    if result.path_norms is not None and any(n is not None for n in result.path_norms):
+        pngs["group_path.png"] = report.figure_png(plots.group_path(result))
     for name, png in pngs.items():
         put(name, png)
     put("report.html", sweep_report_html(result, config, pngs))
