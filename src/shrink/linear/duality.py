@@ -1,0 +1,113 @@
+"""Objectives and duality gaps in shrink's scaling: the certificates the solvers stop on.
+
+The primal problem (README, "The objective, written once"), for n samples and k targets or
+classes, with ``z = Xw + b``::
+
+    P(w, b) = (1/n)·Σᵢ ℓ(yᵢ, zᵢ) + Σⱼ [aⱼ·|wⱼ| + cⱼ·wⱼ²],     aⱼ = λ₁·fⱼ,  cⱼ = λ₂·fⱼ
+
+(f the penalty factors; the data term of least squares with k targets is the mean over the n·k
+entries, ℓ(y, z) = (1/k)·Σₜ (yₜ − zₜ)²). Write ``gⱼ(w) = aⱼ|w| + cⱼw²`` and let ``∇`` be the
+gradient of the data term with respect to w. Fenchel duality gives, for any dual point built as
+``u = −s·∇`` with a scale ``s ∈ (0, 1]``, the lower bound D and the gap
+
+    P − D = L(s) + Σⱼ FY(wⱼ, uⱼ),     FY(w, u) = gⱼ(w) + gⱼ*(u) − u·w ≥ 0   (Fenchel–Young)
+
+a sum of non-negative terms, each zero at the optimum (where s = 1):
+
+- least squares, residuals rₜ = yₜ − zₜ:   L(s) = (1 − s)²·(1/(n·k))·Σₜ‖rₜ‖²
+- log-loss, probabilities pᵢ, labels yᵢ:   L(s) = (1/n)·Σᵢ KL(p̃ᵢ ‖ pᵢ),  p̃ = (1 − s)·y + s·p
+
+``gⱼ*(u) = max(|u| − aⱼ, 0)²/(4cⱼ)`` when cⱼ > 0 (no constraint), and the indicator of
+``|u| ≤ aⱼ`` when cⱼ = 0 — which is what s is for: ``s = min(1, minⱼ aⱼ/|∇ⱼ|)`` over the
+coordinates with cⱼ = 0 < aⱼ. Unpenalized coordinates (aⱼ = cⱼ = 0: the intercept, features
+with penalty factor 0) need ``∇ⱼ = 0`` exactly, so the solvers minimise over them exactly before
+evaluating the gap; what rounding leaves, ``|wⱼ·∇ⱼ|``, is added to the gap rather than ignored.
+
+Multi-target least squares is k independent problems: the gap is the sum of the targets' gaps,
+each with its own s.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "dual_scale",
+    "fenchel_young",
+    "log_loss_gap",
+    "penalty_value",
+    "squared_error_gap",
+]
+
+
+def penalty_value(w, a, c) -> float:
+    """Σⱼ aⱼ|wⱼ| + cⱼwⱼ² (``w`` may be (p,) or (p, k) against (p,) or (p, 1) coefficients)."""
+    return float(np.sum(a * np.abs(w)) + np.sum(c * w * w))
+
+
+def fenchel_young(w, u, a, c) -> float:
+    """Σⱼ gⱼ(wⱼ) + gⱼ*(uⱼ) − uⱼwⱼ for ``gⱼ(w) = aⱼ|w| + cⱼw²``, summed as non-negative terms.
+
+    With ``w*`` the minimiser of ``gⱼ(w) − u·w`` (``sign(u)·max(|u| − a, 0)/(2c)``, 0 when c = 0),
+    each term equals ``c·(w − w*)² + |w|·(a − t·sign(w))`` with ``t = a·sign(w*)`` when w* ≠ 0
+    and ``t = u`` clipped to [−a, a] otherwise: both parts are ≥ 0 in floating point. Where
+    c = 0 and |u| > a (the dual point is infeasible there, by rounding only, see
+    ``dual_scale``), ``|w|·(|u| − a)`` is added. All arguments have one shape.
+    """
+    excess = np.abs(u) - a
+    np.maximum(excess, 0.0, out=excess)
+    abs_w, sign_w = np.abs(w), np.sign(w)
+    if not c.any():  # L1 only: w* = 0 everywhere
+        return float(abs_w @ (a - np.clip(u, -a, a) * sign_w + excess))
+    smooth = c > 0
+    w_star = np.zeros_like(excess)
+    np.divide(np.sign(u) * excess, 2.0 * c, out=w_star, where=smooth)
+    t = np.where(w_star != 0, a * np.sign(w_star), np.clip(u, -a, a))
+    lost = a - t * sign_w
+    lost += np.where(smooth, 0.0, excess)
+    return float(c @ ((w - w_star) ** 2) + abs_w @ lost)
+
+
+def dual_scale(grad, a, c) -> float:
+    """s = min(1, min aⱼ/|∇ⱼ|) over coordinates with cⱼ = 0 < aⱼ: makes ``−s·∇`` dual feasible."""
+    grad = np.abs(grad)
+    over = (grad > a) & (c == 0) & (a > 0)
+    if not over.any():
+        return 1.0
+    return float((a[over] / grad[over]).min())
+
+
+def squared_error_gap(w, neg_grad, data_term: float, a, c) -> float:
+    """Gap of one target of least squares: ``(1 − s)²·data_term + Σ FY(w, s·(−∇))``.
+
+    ``neg_grad`` is −∇ = (2/(n·k))·Xᵀr and ``data_term`` = (1/(n·k))·‖r‖², for that target.
+    Only the coordinates with wⱼ ≠ 0 or |s·∇ⱼ| > aⱼ have a nonzero term.
+    """
+    s = dual_scale(neg_grad, a, c)
+    u = neg_grad * s if s < 1.0 else neg_grad
+    terms = ((w != 0) | (np.abs(u) > a)).nonzero()[0]
+    fy = fenchel_young(w.take(terms), u.take(terms), a.take(terms), c.take(terms)) if terms.size else 0.0
+    return (1.0 - s) ** 2 * max(data_term, 0.0) + fy
+
+
+def log_loss_gap(W, neg_grad, Y, P, a, c) -> float:
+    """Gap of the log-loss (binary: ``W`` (p,), ``Y``/``P`` (n,); multinomial: (p, k), (n, k)).
+
+    ``Y`` holds the 0/1 labels (one-hot for k classes), ``P`` the predicted probabilities and
+    ``neg_grad`` = Xᵀ(Y − P)/n. ``L(s) = (1/n)·Σᵢ KL(p̃ᵢ ‖ pᵢ)``, ``p̃ = (1 − s)·Y + s·P``, so
+    the dual point is a proper distribution for every s ∈ (0, 1].
+    """
+    s = dual_scale(neg_grad, a if np.ndim(W) == 1 else np.asarray(a)[:, None],
+                   c if np.ndim(W) == 1 else np.asarray(c)[:, None])
+    Y, P = np.asarray(Y, dtype=np.float64), np.asarray(P, dtype=np.float64)
+    if Y.ndim == 1:  # binary: both classes
+        Y, P = np.stack([1.0 - Y, Y], axis=1), np.stack([1.0 - P, P], axis=1)
+    kl = 0.0
+    if s < 1.0:
+        target = (1.0 - s) * Y + s * P
+        positive = target > 0
+        kl = float(np.sum(target[positive] * (np.log(target[positive]) - np.log(np.maximum(P[positive], 1e-300)))))
+        kl = max(kl, 0.0) / Y.shape[0]
+    a2 = a if np.ndim(W) == 1 else np.asarray(a)[:, None]
+    c2 = c if np.ndim(W) == 1 else np.asarray(c)[:, None]
+    return kl + fenchel_young(W, s * np.asarray(neg_grad), a2, c2)
