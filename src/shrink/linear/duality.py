@@ -69,11 +69,13 @@ def fenchel_young(w, u, a, c) -> float:
 
 
 def dual_scale(grad, a, c) -> float:
-    """s = min(1, min aⱼ/|∇ⱼ|) over coordinates with cⱼ = 0 < aⱼ: makes ``−s·∇`` dual feasible."""
+    """s = min(1, min aⱼ/|∇ⱼ|) over coordinates with cⱼ = 0 < aⱼ: makes ``−s·∇`` dual feasible.
+    ``a`` and ``c`` broadcast against ``grad`` (per-feature values for a (p, k) gradient)."""
     grad = np.abs(grad)
     over = (grad > a) & (c == 0) & (a > 0)
     if not over.any():
         return 1.0
+    a = a if np.shape(a) == grad.shape else np.broadcast_to(a, grad.shape)
     return float((a[over] / grad[over]).min())
 
 
@@ -81,33 +83,38 @@ def squared_error_gap(w, neg_grad, data_term: float, a, c) -> float:
     """Gap of one target of least squares: ``(1 − s)²·data_term + Σ FY(w, s·(−∇))``.
 
     ``neg_grad`` is −∇ = (2/(n·k))·Xᵀr and ``data_term`` = (1/(n·k))·‖r‖², for that target.
-    Only the coordinates with wⱼ ≠ 0 or |s·∇ⱼ| > aⱼ have a nonzero term.
+    Only the coordinates with wⱼ ≠ 0 or |s·∇ⱼ| > aⱼ have a nonzero term (a long vector is cut
+    to those first).
     """
     s = dual_scale(neg_grad, a, c)
     u = neg_grad * s if s < 1.0 else neg_grad
-    terms = ((w != 0) | (np.abs(u) > a)).nonzero()[0]
-    fy = fenchel_young(w.take(terms), u.take(terms), a.take(terms), c.take(terms)) if terms.size else 0.0
-    return (1.0 - s) ** 2 * max(data_term, 0.0) + fy
+    loss_term = (1.0 - s) ** 2 * max(data_term, 0.0)
+    if w.size > 256:
+        terms = ((w != 0) | (np.abs(u) > a)).nonzero()[0]
+        if not terms.size:
+            return loss_term
+        w, u, a, c = w.take(terms), u.take(terms), a.take(terms), c.take(terms)
+    return loss_term + fenchel_young(w, u, a, c)
 
 
-def log_loss_gap(W, neg_grad, Y, P, a, c) -> float:
-    """Gap of the log-loss (binary: ``W`` (p,), ``Y``/``P`` (n,); multinomial: (p, k), (n, k)).
+def log_loss_gap(coef, neg_grad, Y, log_prob, a, c) -> float:
+    """Gap of the log-loss: ``(1/n)·Σᵢ KL(p̃ᵢ ‖ pᵢ) + Σ FY(w, s·(−∇))``, ``p̃ = (1 − s)·Y + s·P``.
 
-    ``Y`` holds the 0/1 labels (one-hot for k classes), ``P`` the predicted probabilities and
-    ``neg_grad`` = Xᵀ(Y − P)/n. ``L(s) = (1/n)·Σᵢ KL(p̃ᵢ ‖ pᵢ)``, ``p̃ = (1 − s)·Y + s·P``, so
-    the dual point is a proper distribution for every s ∈ (0, 1].
+    ``coef`` and ``neg_grad`` (= Xᵀ(Y − P)/n) are (m, K): one row per coordinate (features, and
+    the intercept as a coordinate whose column is all ones), one column per weight vector;
+    ``a`` and ``c`` are (m,). ``Y`` (one-hot) and ``log_prob`` are (n, C) over every class
+    (both classes for the binary loss), so p̃ is a distribution for every s ∈ (0, 1].
     """
-    s = dual_scale(neg_grad, a if np.ndim(W) == 1 else np.asarray(a)[:, None],
-                   c if np.ndim(W) == 1 else np.asarray(c)[:, None])
-    Y, P = np.asarray(Y, dtype=np.float64), np.asarray(P, dtype=np.float64)
-    if Y.ndim == 1:  # binary: both classes
-        Y, P = np.stack([1.0 - Y, Y], axis=1), np.stack([1.0 - P, P], axis=1)
+    A, C = a[:, None], c[:, None]
+    s = dual_scale(neg_grad, A, C)
     kl = 0.0
     if s < 1.0:
-        target = (1.0 - s) * Y + s * P
+        target = (1.0 - s) * Y + s * np.exp(log_prob)
         positive = target > 0
-        kl = float(np.sum(target[positive] * (np.log(target[positive]) - np.log(np.maximum(P[positive], 1e-300)))))
-        kl = max(kl, 0.0) / Y.shape[0]
-    a2 = a if np.ndim(W) == 1 else np.asarray(a)[:, None]
-    c2 = c if np.ndim(W) == 1 else np.asarray(c)[:, None]
-    return kl + fenchel_young(W, s * np.asarray(neg_grad), a2, c2)
+        kl = max(float(np.sum(target[positive] * (np.log(target[positive]) - log_prob[positive]))), 0.0) / len(Y)
+    u = neg_grad * s if s < 1.0 else neg_grad
+    terms = (coef != 0) | (np.abs(u) > A)
+    if not terms.any():
+        return kl
+    A, C = np.broadcast_to(A, coef.shape), np.broadcast_to(C, coef.shape)
+    return kl + fenchel_young(coef[terms], u[terms], A[terms], C[terms])

@@ -105,7 +105,7 @@ def regularization_path(X, y, *, loss="squared_error", l1_ratio=1.0, n_lambdas=1
         ``df`` (features with a nonzero coefficient), ``objectives``, ``dual_gaps``,
         ``tolerances``, ``n_iters``.
     """
-    check_choice(loss, "loss", ("squared_error",))  # log_loss paths arrive with the logistic solver
+    check_choice(loss, "loss", ("squared_error", "log_loss"))
     l1_ratio = check_number(l1_ratio, "l1_ratio", low=0, high=1)
     n_lambdas = check_int(n_lambdas, "n_lambdas", minimum=1)
     tol, max_iter = check_solver_limits(tol, max_iter)
@@ -113,6 +113,12 @@ def regularization_path(X, y, *, loss="squared_error", l1_ratio=1.0, n_lambdas=1
         lambda_min_ratio = check_number(lambda_min_ratio, "lambda_min_ratio", low=0, high=1, low_open=True, high_open=True)
     if not (precompute == "auto" or isinstance(precompute, bool)):
         raise InvalidArgumentError("precompute", f"must be 'auto', True or False, got {precompute!r}")
+    if loss == "log_loss":
+        from .logistic import logistic_path
+
+        return logistic_path(X, y, l1_ratio=l1_ratio, n_lambdas=n_lambdas, lambda_min_ratio=lambda_min_ratio,
+                             lambdas=lambdas, tol=tol, max_iter=max_iter, penalty_factor=penalty_factor,
+                             fit_intercept=fit_intercept, strong_rules=strong_rules)
     X, y = check_data(X, y)
     n, p = X.shape
     factor = check_penalty_factor(penalty_factor, p)
@@ -143,7 +149,9 @@ def regularization_path(X, y, *, loss="squared_error", l1_ratio=1.0, n_lambdas=1
     everything = np.ones((p, k), dtype=bool)
     for i, lam in enumerate(lambdas):
         a, c = lam * l1_ratio * factor, lam * (1.0 - l1_ratio) / 2.0 * factor
-        if strong_rules:
+        if problem.covariance:  # every Gram entry is at hand: zeros that satisfy KKT cost nothing
+            screens = None
+        elif strong_rules:
             screens = np.abs(G) >= (l1_ratio * factor * (2.0 * lam - previous))[:, None]
         else:
             screens = everything

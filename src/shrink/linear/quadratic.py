@@ -52,6 +52,10 @@ NEWTON_FRACTION = 0.1
 SMALL_FACE = 200
 #: Faces smaller than this are solved afresh even when a ``FaceInverse`` is given.
 FACE_MIN = 64
+import os
+ENTER = os.environ.get("ENTER", "1") == "1"
+ENTER_MIN = int(os.environ.get("ENTER_MIN", "8"))
+ENTER_FRACTION = float(os.environ.get("ENTER_FRACTION", "0.1"))
 
 
 class QuadraticResult:
@@ -107,8 +111,6 @@ def _line_search(old, target, sign, a_s, c_s, g_s, rhs):
     search's line search, done exactly). Returns (point, t, moved_off_the_face).
     """
     d = target - old
-    alpha = float(-(g_s @ d) + 2.0 * (c_s @ (old * d)))
-    beta = float(d @ (g_s - a_s * sign - 2.0 * c_s * target) + 2.0 * (c_s @ (d * d)))
     toward_zero = ((d * sign) < 0).nonzero()[0]  # sign 0 (free coordinates) has no kink
     if toward_zero.size:
         kinks = -old.take(toward_zero) / d.take(toward_zero)
@@ -116,6 +118,8 @@ def _line_search(old, target, sign, a_s, c_s, g_s, rhs):
         toward_zero, kinks = toward_zero[inside], kinks[inside]
     if not toward_zero.size:
         return target, 1.0, False
+    alpha = float(-(g_s @ d) + 2.0 * (c_s @ (old * d)))
+    beta = float(d @ (g_s - a_s * sign - 2.0 * c_s * target) + 2.0 * (c_s @ (d * d)))
     order = np.argsort(kinks, kind="stable")
     kinks, toward_zero = kinks[order], toward_zero[order]
     if not beta > 0:  # no curvature along d (rounding): stop at the first kink
@@ -305,16 +309,23 @@ def _product(Q, support, x):
     return x @ Q[support]  # Q symmetric: rows, not a strided column gather
 
 
-def _newton_step(Q, b, a, c, w, g, free, rank, before, face):
+def _newton_step(Q, b, a, c, w, g, free, rank, before, face, entering=None):
     """One support Newton step (module docstring) from ``w`` (``g = b − Qw``) with f(w) =
-    ``before``. Returns (w, g, f, optimal, moved_off_the_face), or None when refused (no
-    decrease in floating point)."""
-    support = ((w != 0) | free).nonzero()[0]
+    ``before``. ``entering``: zero coordinates to bring into the face, each with the sign of
+    its gradient pull ``sign(g_j)`` (feature-sign search). Returns (w, g, f, optimal,
+    moved_off_the_face), or None when refused (no decrease in floating point; with entering
+    coordinates, no decrease at all)."""
+    in_face = (w != 0) | free
+    if entering is not None:
+        in_face[entering] = True
+    support = in_face.nonzero()[0]
     size = support.size
     if size == 0:
         return None
     old = w.take(support)
     sign = np.sign(old)
+    if entering is not None:
+        sign[np.searchsorted(support, entering)] = np.sign(g.take(entering))
     cs = c.take(support)
     ridge = bool(cs.any())
     b_s, a_s, g_s = b.take(support), a.take(support), g.take(support)
@@ -325,7 +336,7 @@ def _newton_step(Q, b, a, c, w, g, free, rank, before, face):
         solved = face.solve(Q, support, cs, rhs)
     A = None
     if solved is None and not singular:
-        A = Q[np.ix_(support, support)]
+        A = Q.take(support, 0).take(support, 1) if Q.flags.c_contiguous else Q[np.ix_(support, support)]
         if ridge:
             A.flat[:: size + 1] += 2.0 * cs
         try:
@@ -341,7 +352,7 @@ def _newton_step(Q, b, a, c, w, g, free, rank, before, face):
             target, Qt = solved
             new, t, crossed = _line_search(old, target, sign, a_s, cs, g_s, rhs)
             # g is affine along the segment: g(t) = g + t·(Q·old − Q·target), Q·old = b − g
-            g_new = g + t * ((b - g) - Qt)
+            g_new = b - Qt if not crossed else g + t * ((b - g) - Qt)
             after = _face_objective(new, b_s, g_new.take(support), a_s, cs, ridge)
             if crossed:
                 # Also try the Newton point with every coordinate that changed sign set to
@@ -363,7 +374,9 @@ def _newton_step(Q, b, a, c, w, g, free, rank, before, face):
             new, crossed = _singular_face(A, rhs, old, sign)
             g_new = b - _product(Q, support, new)
             after = _face_objective(new, b_s, g_new.take(support), a_s, cs, ridge)
-        if after <= before + 1e-13 * abs(before):
+        # A step that brings coordinates in must make real progress: one that does not
+        # (their pull is cancelled by the others') goes back to coordinate descent.
+        if after <= before + 1e-13 * abs(before) and (entering is None or after < before - 1e-12 * abs(before)):
             w_new = np.zeros_like(w)
             w_new[support] = new
             return w_new, g_new, after, not crossed and _kkt_ok(w_new, g_new, a), crossed
@@ -377,7 +390,7 @@ def _face_objective(w_s, b_s, g_s, a_s, c_s, ridge) -> float:
 
 
 def minimize_quadratic(Q, b, a, c, w, *, threshold: float, max_iter: int, newton: bool = True,
-                       rank: int | None = None, face: FaceInverse | None = None) -> QuadraticResult:
+                       rank: int | None = None, face: FaceInverse | None = None, g=None) -> QuadraticResult:
     """Minimise ``½wᵀQw − bᵀw + Σa|w| + Σcw²`` from ``w`` (not modified).
 
     Parameters
@@ -393,6 +406,7 @@ def minimize_quadratic(Q, b, a, c, w, *, threshold: float, max_iter: int, newton
     face : a ``FaceInverse`` kept by the caller for this Q (same row indices between calls):
         Newton steps on large faces then update an inverse instead of solving afresh, and
         are taken more readily (after any pass that changed few coordinates).
+    g : ``b − Qw`` at the starting point, if the caller has it (a warm start along a path).
     """
     w = np.array(w, dtype=np.float64)
     qd = Q.diagonal()
@@ -407,7 +421,7 @@ def minimize_quadratic(Q, b, a, c, w, *, threshold: float, max_iter: int, newton
     free = (a == 0) & (c == 0)
     if flat is not None:
         free &= ~flat
-    g = b - Q @ w
+    g = b - Q @ w if g is None or flat is not None else g
     lists = None
     n_iter = 0
     # A warm start opens with a Newton step on its face when that face is cheap to solve.
@@ -418,16 +432,31 @@ def minimize_quadratic(Q, b, a, c, w, *, threshold: float, max_iter: int, newton
     while n_iter < max_iter:
         # Newton steps on the current face; a partial step (the face changed) is followed by
         # another on the new face, as in feature-sign search.
+        entering = None
         while try_newton and n_iter < max_iter:
             n_iter += 1
-            step = _newton_step(Q, b, a, c, w, g, free, rank, f, face)
+            step = _newton_step(Q, b, a, c, w, g, free, rank, f, face, entering)
             if step is None:
                 break
             w, g, f, exact, partial = step
             if exact:
                 return QuadraticResult(w, g, n_iter, True)
-            if not partial or np.count_nonzero(w) > small:
+            entering = None
+            if np.count_nonzero(w) > small:
                 break
+            if not partial:
+                # Sign-consistent, but zeros pull harder than their a_j: bring them in with
+                # the sign of their pull, the largest pulls first.
+                excess = np.abs(g) - a * (1.0 + KKT_SLACK)
+                pulled = ((w == 0) & (excess > 0)).nonzero()[0]
+                if flat is not None:
+                    pulled = pulled[~flat[pulled]]
+                if not pulled.size or not ENTER:
+                    break
+                room = max(ENTER_MIN, int(ENTER_FRACTION * np.count_nonzero(w)))
+                if pulled.size > room:
+                    pulled = pulled[np.argsort(-excess[pulled], kind="stable")[:room]]
+                entering = np.sort(pulled)
         if n_iter >= max_iter:
             break
         n_iter += 1

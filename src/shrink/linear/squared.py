@@ -198,12 +198,17 @@ class SquaredErrorProblem:
         if self.covariance:
             while True:
                 result = minimize_quadratic(self.G, b, a, c, w, threshold=threshold, max_iter=max(max_iter - n_iter, 1),
-                                            newton=newton, rank=self.rank, face=face)
+                                            newton=newton, rank=self.rank, face=face, g=neg_grad)
                 n_iter += result.n_iter
                 w = result.w
                 if free.any() and not result.exact:
                     self._fit_free(t, w, result.g, free)
-                neg_grad, data_term = self.neg_grad(t, w)
+                    neg_grad, data_term = self.neg_grad(t, w)
+                else:  # Q is the whole Gram matrix: result.g is every coordinate's −∇
+                    neg_grad = result.g
+                    support = w.nonzero()[0]
+                    ws = w.take(support)
+                    data_term = max(self.null[t] - 0.5 * float(ws @ (b.take(support) + neg_grad.take(support))), 0.0)
                 gap = squared_error_gap(w, neg_grad, data_term, a, c)
                 if gap <= tolerance or n_iter >= max_iter:
                     return w, neg_grad, gap, n_iter, data_term
