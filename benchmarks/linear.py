@@ -40,7 +40,8 @@ def timed(fn):
 
 
 def lasso_objectives(X, y, coefs, intercepts, lambdas):
-    return np.array([np.mean((y - X @ c - b) ** 2) + lam * np.abs(c).sum() for c, b, lam in zip(coefs, intercepts, lambdas)])
+    return np.array([np.mean((y - X @ c - b) ** 2) + lam * np.abs(c).sum()
+                     for c, b, lam in zip(coefs, intercepts, lambdas)])
 
 
 def lasso_workload(name, X, y, repeats, tol):
@@ -126,7 +127,8 @@ def logistic_workload(n, p, repeats, tol):
     medians = {k: statistics.median(v) for k, v in times.items()}
     faster = min(("saga", "liblinear"), key=medians.get)
     gap = (results["shrink"] - j_best) / j_best
-    print(f"\nL1 logistic regression (binary) {n} x {p}, λ = λ_max/20 (C = {C:.4g}), nnz {np.count_nonzero(fit.coef)} (s)")
+    print(f"\nL1 logistic regression (binary) {n} x {p}, λ = λ_max/20 (C = {C:.4g}), "
+          f"nnz {np.count_nonzero(fit.coef)} (s)")
     print(f"  shrink proximal_newton (tol {tol:g})          {medians['shrink']:8.3f} s   J - best {gap:+.1e}  "
           f"({fit.n_iter} Newton sweeps, gap {fit.dual_gap:.1e})")
     for solver in ("saga", "liblinear"):

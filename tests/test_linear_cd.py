@@ -251,6 +251,27 @@ def test_constant_target_and_constant_column():
     assert fit.coef[2] == 0 and fit.converged
 
 
+@pytest.mark.parametrize("n, p", [(50, 20), (20, 50)])
+def test_duplicated_columns_make_singular_faces_and_the_answer_still_matches(n, p):
+    rng = np.random.default_rng(15)
+    X = rng.standard_normal((n, p))
+    X[:, 1], X[:, 2] = X[:, 0], 2 * X[:, 0]
+    y = 3 * X[:, 0] + rng.standard_normal(n)
+    ref = Lasso(alpha=0.025, tol=1e-12, max_iter=1_000_000).fit(X, y)
+    for precompute in (True, False):
+        fit = coordinate_descent(X, y, weight_l1=0.05, tol=1e-10, precompute=precompute)
+        j_ours = objective(X, y, fit.coef, fit.intercept, 0.05, 0)
+        j_ref = objective(X, y, ref.coef_, ref.intercept_, 0.05, 0)
+        assert abs(j_ours - j_ref) <= 1e-9 * j_ref and 0 <= fit.dual_gap <= fit.tolerance
+
+
+def test_least_squares_with_more_features_than_samples_interpolates():
+    rng = np.random.default_rng(16)
+    X, y = rng.standard_normal((10, 30)), rng.standard_normal(10)
+    fit = coordinate_descent(X, y, tol=1e-10)
+    assert fit.converged and np.mean((y - X @ fit.coef - fit.intercept) ** 2) < 1e-20
+
+
 def test_warm_start_reaches_the_same_solution():
     X, y = gaussian(50, 120, 13)
     cold = coordinate_descent(X, y, weight_l1=0.05, tol=1e-12)

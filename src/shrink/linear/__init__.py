@@ -7,7 +7,13 @@
 
 Every solver stops on a duality gap in shrink's scaling (README, "The objective, written
 once"; formulas in ``duality.py``) and returns it, so ``J − min J ≤ dual_gap`` is a
-certificate, not an estimate.
+certificate (up to floating-point rounding), not an estimate. The penalties are shrink's
+``weight_l1``/``weight_l2`` (λ₁Σ|w| + λ₂Σw², no ½), the optional ``bias_l1``/``bias_l2`` and a
+per-feature ``penalty_factor`` (used as given: glmnet rescales its factors to sum to p, shrink
+does not). Conversions: scikit-learn's ``Lasso(alpha)`` is λ₁ = 2·alpha/k for k targets,
+``ElasticNet(alpha, l1_ratio=ρ)`` λ₁ = 2·alpha·ρ/k and λ₂ = alpha·(1 − ρ)/k,
+``LogisticRegression(C, l1_ratio=ρ)`` λ₁ = ρ/(C·n) and λ₂ = (1 − ρ)/(2·C·n); a path's λ is
+2× glmnet's ``lambda`` for the gaussian family and equal to it for (multi)nomial (``path.py``).
 """
 
 from .logistic import proximal_newton

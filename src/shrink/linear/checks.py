@@ -28,7 +28,8 @@ def check_penalty_factor(penalty_factor, n_features: int) -> np.ndarray:
         return np.ones(n_features)
     factor = check_array(penalty_factor, "penalty_factor", ndim=1, dtype=np.float64)
     if factor.shape[0] != n_features:
-        raise InvalidArgumentError("penalty_factor", f"must have one value per feature ({n_features}), got {factor.shape[0]}")
+        raise InvalidArgumentError("penalty_factor",
+                                   f"must have one value per feature ({n_features}), got {factor.shape[0]}")
     if np.any(factor < 0):
         raise InvalidArgumentError("penalty_factor", f"must be >= 0 everywhere, got {factor.min()!r}")
     return factor

@@ -35,14 +35,8 @@ __all__ = [
     "dual_scale",
     "fenchel_young",
     "log_loss_gap",
-    "penalty_value",
     "squared_error_gap",
 ]
-
-
-def penalty_value(w, a, c) -> float:
-    """Σⱼ aⱼ|wⱼ| + cⱼwⱼ² (``w`` may be (p,) or (p, k) against (p,) or (p, 1) coefficients)."""
-    return float(np.sum(a * np.abs(w)) + np.sum(c * w * w))
 
 
 def fenchel_young(w, u, a, c) -> float:
@@ -57,10 +51,10 @@ def fenchel_young(w, u, a, c) -> float:
     excess = np.abs(u) - a
     np.maximum(excess, 0.0, out=excess)
     abs_w, sign_w = np.abs(w), np.sign(w)
-    if not c.any():  # L1 only: w* = 0 everywhere
+    if not np.count_nonzero(c):  # L1 only: w* = 0 everywhere
         return float(abs_w @ (a - np.clip(u, -a, a) * sign_w + excess))
     smooth = c > 0
-    w_star = np.zeros_like(excess)
+    w_star = np.zeros(excess.shape)
     np.divide(np.sign(u) * excess, 2.0 * c, out=w_star, where=smooth)
     t = np.where(w_star != 0, a * np.sign(w_star), np.clip(u, -a, a))
     lost = a - t * sign_w
@@ -73,7 +67,7 @@ def dual_scale(grad, a, c) -> float:
     ``a`` and ``c`` broadcast against ``grad`` (per-feature values for a (p, k) gradient)."""
     grad = np.abs(grad)
     over = (grad > a) & (c == 0) & (a > 0)
-    if not over.any():
+    if not np.count_nonzero(over):
         return 1.0
     a = a if np.shape(a) == grad.shape else np.broadcast_to(a, grad.shape)
     return float((a[over] / grad[over]).min())

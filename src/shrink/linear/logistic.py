@@ -261,7 +261,8 @@ class LogisticProblem:
             after = self.loss(Z) + float(aa @ np.abs(new) + cc @ (new * new))
             # Armijo on J; a change below J's rounding is taken (it still sharpens the
             # stationarity the gap measures).
-            if after <= before + ARMIJO * step * predicted or abs(step * predicted) <= rounding and after <= before + rounding:
+            below_rounding = abs(step * predicted) <= rounding and after <= before + rounding
+            if after <= before + ARMIJO * step * predicted or below_rounding:
                 self.Z = Z
                 for i, t in enumerate(blocks):
                     block = new[i * size:(i + 1) * size]

@@ -30,6 +30,14 @@ is left out of the working set when ``|∇ⱼₜ(λ')| < fⱼ·ρ·(2λ − λ')
 for λ'. The rule can be wrong, so after each solve every feature is checked against its KKT
 condition and any violator is added back and the problem solved again: the answer is the
 same as without the rule (``strong_rules=False`` keeps every feature in the working set).
+What the rule saves is the Gram entries (least squares, naive form) or the cached columns
+(log-loss) of the features it leaves out; in the covariance form every Gram entry is formed
+up front and a zero that satisfies its KKT condition costs one vectorised test, so there the
+rule has nothing left to save and is not applied.
+
+**Warm starts**: each λ starts from the previous solution, and (least squares) from the
+previous λ's gradient and the inverse of its Newton face (``quadratic.FaceInverse``), which
+the next λ only updates by the features that enter or leave.
 """
 
 from __future__ import annotations
@@ -110,7 +118,8 @@ def regularization_path(X, y, *, loss="squared_error", l1_ratio=1.0, n_lambdas=1
     n_lambdas = check_int(n_lambdas, "n_lambdas", minimum=1)
     tol, max_iter = check_solver_limits(tol, max_iter)
     if lambda_min_ratio is not None:
-        lambda_min_ratio = check_number(lambda_min_ratio, "lambda_min_ratio", low=0, high=1, low_open=True, high_open=True)
+        lambda_min_ratio = check_number(lambda_min_ratio, "lambda_min_ratio", low=0, high=1,
+                                        low_open=True, high_open=True)
     if not (precompute == "auto" or isinstance(precompute, bool)):
         raise InvalidArgumentError("precompute", f"must be 'auto', True or False, got {precompute!r}")
     if loss == "log_loss":

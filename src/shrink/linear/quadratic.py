@@ -19,8 +19,11 @@ Two moves, neither of which increases ``f``:
   segment towards it (``_line_search``: convex, piecewise quadratic, solved by walking its
   kinks) and (ii) that point with every coordinate that changed sign set to zero (drops many
   leaving coordinates at once); and Newton steps continue on the new face (feature-sign
-  search). On a face with more nonzeros than Q has rank the minimum-norm step and a null-space
-  ray are used instead. A step that fails to decrease ``f`` in floating point is refused.
+  search). When the signs held but some zeros violate ``|g_j| ≤ a_j``, the largest violators
+  enter the next face with the sign of their pull. On a face with more nonzeros than Q has
+  rank the minimum-norm step and a null-space ray are used instead. A step that fails to
+  decrease ``f`` in floating point is refused (one that brings coordinates in must make real
+  progress), and coordinate descent takes over.
 
 Python's cost per coordinate makes a pass over m coordinates cost about m microseconds, while a
 Newton step on a face of s coordinates costs one BLAS solve (O(s³)), or — with a ``FaceInverse``
@@ -52,10 +55,13 @@ NEWTON_FRACTION = 0.1
 SMALL_FACE = 200
 #: Faces smaller than this are solved afresh even when a ``FaceInverse`` is given.
 FACE_MIN = 64
-import os
-ENTER = os.environ.get("ENTER", "1") == "1"
-ENTER_MIN = int(os.environ.get("ENTER_MIN", "8"))
-ENTER_FRACTION = float(os.environ.get("ENTER_FRACTION", "0.1"))
+#: After a sign-consistent Newton step whose zeros still violate KKT, the next Newton step
+#: brings in the max(ENTER_MIN, ENTER_FRACTION·|support|) largest violators.
+ENTER_MIN = 8
+ENTER_FRACTION = 0.1
+#: A solution through a ``FaceInverse`` is accepted when its residual, refined to the
+#: rounding floor, is at most this times ‖rhs‖.
+REFINED = 1e-9
 
 
 class QuadraticResult:
@@ -70,12 +76,15 @@ class QuadraticResult:
 
 def quadratic_objective(w, b, g, a, c) -> float:
     """f(w) from ``g = b − Qw`` without another product with Q: ½wᵀQw − bᵀw = −½·wᵀ(b + g)."""
-    return float(-0.5 * (w @ (b + g)) + a @ np.abs(w) + c @ (w * w))
+    support = w.nonzero()[0]
+    ws = w.take(support)
+    f = float(-0.5 * (ws @ (b.take(support) + g.take(support))) + a.take(support) @ np.abs(ws))
+    return f + float(c.take(support) @ (ws * ws))
 
 
 def _kkt_ok(w, g, a) -> bool:
-    zero = w == 0
-    return not (np.abs(g[zero]) > a[zero] * (1.0 + KKT_SLACK) + 1e-300).any()
+    """Every zero coordinate satisfies ``|g_j| ≤ a_j`` (up to ``KKT_SLACK``)."""
+    return not np.count_nonzero((np.abs(g) > a * (1.0 + KKT_SLACK) + 1e-300) & (w == 0))
 
 
 def _advance(old, direction, sign, limit):
@@ -280,24 +289,39 @@ class FaceInverse:
         return x
 
     def solve(self, Q, support, cs, rhs):
-        """(x, Q·x̂) with ``(Q_SS + 2·diag(c_S))·x = rhs`` to rounding level (x̂: x on the support,
-        0 elsewhere), by the kept inverse and at most two steps of iterative refinement, from a
-        fresh inverse if the kept one has drifted too far; None if that fails too."""
+        """(x, Q·x̂) with ``(Q_SS + 2·diag(c_S))·x = rhs`` (x̂: x on the support, 0 elsewhere),
+        by the kept inverse and iterative refinement until the residual stops shrinking — the
+        rounding floor, about ε·cond(A)·‖rhs‖. Accepted if that is below ``REFINED``·‖rhs‖;
+        otherwise once more from a fresh inverse; None if that fails too (the caller's duality
+        gap, not this test, certifies the final answer)."""
         scale = np.abs(rhs).max() + 1e-300
         for fresh in (False, True):
             if not self.prepare(Q, support, cs, fresh=fresh):
                 return None
             x = self.apply(rhs)
-            for refinement in range(3):
+            best = None
+            for _ in range(4):
                 if not np.isfinite(x).all():
                     break
                 Qx = _product(Q, support, x)
                 residual = rhs - (Qx.take(support) + 2.0 * cs * x)
-                if np.abs(residual).max() <= 1e-12 * scale:
-                    return x, Qx
+                error = float(np.abs(residual).max())
+                if best is not None and error > 0.5 * best[0]:  # no longer shrinking: the floor
+                    break
+                best = (error, x, Qx)
+                if error <= 1e-14 * scale:
+                    break
                 x = x + self.apply(residual)
+            if best is not None and best[0] <= REFINED * scale:
+                return best[1], best[2]
         self.reset()
         return None
+
+
+def _times(Q, w):
+    """Q·w, through w's nonzeros only."""
+    support = w.nonzero()[0]
+    return _product(Q, support, w.take(support))
 
 
 def _product(Q, support, x):
@@ -327,10 +351,10 @@ def _newton_step(Q, b, a, c, w, g, free, rank, before, face, entering=None):
     if entering is not None:
         sign[np.searchsorted(support, entering)] = np.sign(g.take(entering))
     cs = c.take(support)
-    ridge = bool(cs.any())
+    ridge = np.count_nonzero(cs) > 0
     b_s, a_s, g_s = b.take(support), a.take(support), g.take(support)
     rhs = b_s - a_s * sign
-    singular = rank is not None and size > rank and not (ridge and cs.all())
+    singular = rank is not None and size > rank and np.count_nonzero(cs) < size
     solved = None
     if not singular and face is not None and size >= FACE_MIN:
         solved = face.solve(Q, support, cs, rhs)
@@ -345,10 +369,10 @@ def _newton_step(Q, b, a, c, w, g, free, rank, before, face, entering=None):
                 solved = target, _product(Q, support, target)
         except np.linalg.LinAlgError:
             pass
-    for route in ("newton", "singular"):
+    # The eigen route is for faces the solvers cannot handle (singular), not a second opinion
+    # on a step that was computed and refused.
+    for route in ("newton",) if solved is not None else ("singular",):
         if route == "newton":
-            if solved is None:
-                continue
             target, Qt = solved
             new, t, crossed = _line_search(old, target, sign, a_s, cs, g_s, rhs)
             # g is affine along the segment: g(t) = g + t·(Q·old − Q·target), Q·old = b − g
@@ -377,7 +401,7 @@ def _newton_step(Q, b, a, c, w, g, free, rank, before, face, entering=None):
         # A step that brings coordinates in must make real progress: one that does not
         # (their pull is cancelled by the others') goes back to coordinate descent.
         if after <= before + 1e-13 * abs(before) and (entering is None or after < before - 1e-12 * abs(before)):
-            w_new = np.zeros_like(w)
+            w_new = np.zeros(w.shape)
             w_new[support] = new
             return w_new, g_new, after, not crossed and _kkt_ok(w_new, g_new, a), crossed
     return None
@@ -395,7 +419,8 @@ def minimize_quadratic(Q, b, a, c, w, *, threshold: float, max_iter: int, newton
 
     Parameters
     ----------
-    Q : ndarray (m, m), symmetric positive semidefinite (C-contiguous: its rows are read).
+    Q : ndarray (m, m), symmetric positive semidefinite; its rows are read (a view of a larger
+        buffer's top-left block will do).
     b, a, c : ndarray (m,); ``a, c ≥ 0``. Coordinates with ``a = c = 0`` are free (unpenalized).
     w : ndarray (m,), the starting point.
     threshold : stop when a full pass lowers f by at most this much per coordinate.
@@ -414,20 +439,20 @@ def minimize_quadratic(Q, b, a, c, w, *, threshold: float, max_iter: int, newton
     # A coordinate with no curvature (an all-zero column, unpenalized by L2) has no
     # minimiser unless its gradient is zero too: it stays at zero.
     flat = D <= 0
-    if flat.any():
+    if np.count_nonzero(flat):
         w[flat] = 0.0
     else:
         flat = None
     free = (a == 0) & (c == 0)
     if flat is not None:
         free &= ~flat
-    g = b - Q @ w if g is None or flat is not None else g
+    g = b - _times(Q, w) if g is None or flat is not None else g
     lists = None
     n_iter = 0
     # A warm start opens with a Newton step on its face when that face is cheap to solve.
     nonzero = int(np.count_nonzero(w))
     small = SMALL_FACE if face is None else Q.shape[0]
-    try_newton = newton and 0 < nonzero + int(free.sum()) <= small
+    try_newton = newton and 0 < nonzero + np.count_nonzero(free) <= small
     f = quadratic_objective(w, b, g, a, c) if try_newton else None
     while n_iter < max_iter:
         # Newton steps on the current face; a partial step (the face changed) is followed by
@@ -451,9 +476,14 @@ def minimize_quadratic(Q, b, a, c, w, *, threshold: float, max_iter: int, newton
                 pulled = ((w == 0) & (excess > 0)).nonzero()[0]
                 if flat is not None:
                     pulled = pulled[~flat[pulled]]
-                if not pulled.size or not ENTER:
+                if not pulled.size:
                     break
-                room = max(ENTER_MIN, int(ENTER_FRACTION * np.count_nonzero(w)))
+                size = int(np.count_nonzero((w != 0) | free))
+                room = max(ENTER_MIN, int(ENTER_FRACTION * size))
+                if rank is not None:  # a face beyond the data's rank is singular: leave that to CD
+                    room = min(room, rank - size)
+                if room <= 0:
+                    break
                 if pulled.size > room:
                     pulled = pulled[np.argsort(-excess[pulled], kind="stable")[:room]]
                 entering = np.sort(pulled)
@@ -489,7 +519,7 @@ def minimize_quadratic(Q, b, a, c, w, *, threshold: float, max_iter: int, newton
                     largest = decrease
                 if (old > 0) != (new > 0) or (old < 0) != (new < 0):
                     changes += 1
-        g = b - Q @ w  # drop the drift of many rank-one updates
+        g = b - _times(Q, w)  # drop the drift of many rank-one updates
         if 0.5 * largest <= threshold and _kkt_ok(w, g, a):
             return QuadraticResult(w, g, n_iter, False)
         # A Newton step pays once the pass has (nearly) settled the support and signs; on an

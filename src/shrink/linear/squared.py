@@ -10,15 +10,22 @@ An unpenalized intercept is profiled out by centring X and y (``bₜ = ȳₜ −
 one is a column of ones with its own pair of coefficients.
 
 **Per target**, with ``Q = (2/(n·k))·XᵀX`` and ``bₜ = (2/(n·k))·Xᵀyₜ``, the problem is
-``½wᵀQw − bₜᵀw + const + Σ aⱼ|wⱼ| + cⱼwⱼ²`` (``a = λ₁f``, ``c = λ₂f``), minimised on a *working
-set* by ``quadratic.minimize_quadratic`` (coordinate descent in the covariance form plus
-support Newton steps). The working set starts from the nonzero coefficients, the unpenalized
-features and a screen (a strong rule along a path; the largest KKT violators otherwise). After
-each solve the gradient of every feature is computed — from the Gram matrix (``precompute``,
-the covariance form, used when n ≥ p) or from the residual (the naive form, p > n: the Gram
-entries of the working set only are computed, once, as features enter) — and any feature that
-violates its KKT condition ``|∇ⱼ| ≤ aⱼ`` joins the working set. The solve stops when the
-duality gap (``duality.squared_error_gap``) is at most ``tol`` times J at w = 0.
+``½wᵀQw − bₜᵀw + const + Σ aⱼ|wⱼ| + cⱼwⱼ²`` (``a = λ₁f``, ``c = λ₂f``), minimised by
+``quadratic.minimize_quadratic`` (coordinate descent in the covariance form plus support
+Newton steps) in one of two forms (``precompute``):
+
+- **covariance** (n ≥ p, glmnet's covariance updates): the whole p×p Gram matrix is formed
+  once and the solver works on every coordinate; zeros that satisfy their KKT condition cost
+  one vectorised test per pass, and the gradient of every feature comes with the solution.
+- **naive** (p > n): only the Gram entries of the features that have entered a working set
+  are computed, once each as they enter (glmnet's "ever-active" set), and the solver works
+  on those. The working set starts from the nonzero coefficients, the unpenalized features
+  and a screen (the sequential strong rule along a path; the largest KKT violators
+  otherwise). After each solve the gradient of every feature is computed from the residual,
+  and the features that violate ``|∇ⱼ| ≤ aⱼ`` join (the largest violations first).
+
+Either way the solve stops when the duality gap (``duality.squared_error_gap``) is at most
+``tol`` times J at w = 0.
 
 Duality gap of target t (J's units; r the residual, ∇ = −(2/(n·k))·Xᵀr)::
 
@@ -29,8 +36,9 @@ of |u| ≤ a when c = 0). ``dual_gap`` is the sum over targets, and it bounds J 
 
 scikit-learn: ``Lasso(alpha)`` is ``λ₁ = 2·alpha/k`` with k targets (its data term is
 (1/(2n))·‖Y − XW‖²_F, ours the mean over n·k entries), ``ElasticNet(alpha, l1_ratio=ρ)`` is
-``λ₁ = 2·alpha·ρ/k``, ``λ₂ = alpha·(1 − ρ)/k``; its stopping rule ``gap ≤ tol·‖y‖²`` is ours
-at ``tol`` halved (J(0) = ‖y‖²/n against its ½‖y‖² units times 2/n).
+``λ₁ = 2·alpha·ρ/k``, ``λ₂ = alpha·(1 − ρ)/k``. Its stopping rule, gap ≤ tol·‖y‖² in units
+of ½‖r‖² + n·alpha·‖w‖₁ (= n/2 times ours), is ours with ``tol`` doubled: scikit-learn's
+``tol=1e-4`` stops where shrink's ``tol=2e-4`` would.
 """
 
 from __future__ import annotations
@@ -40,7 +48,6 @@ import warnings
 import numpy as np
 
 from ..errors import ConvergenceWarning, InvalidArgumentError
-from ..validation import check_choice
 from .checks import check_data, check_penalty_factor, check_solver_limits, coordinate_penalties
 from .duality import squared_error_gap
 from .quadratic import KKT_SLACK, FaceInverse, minimize_quadratic
@@ -50,7 +57,7 @@ __all__ = ["SquaredErrorProblem", "coordinate_descent"]
 
 #: ``precompute="auto"`` forms the full Gram matrix when n ≥ p and p is at most this.
 GRAM_LIMIT = 4096
-#: A screen or a KKT check adds at most max(this, the working set's size) features at a time.
+#: A KKT check adds at most max(this, the working set's size) features at a time (naive form).
 MIN_ADDITIONS = 64
 
 
@@ -78,12 +85,14 @@ class SquaredErrorProblem:
         self.bias_column = bool(fit_intercept and bias_penalized)
         if fit_intercept and not bias_penalized:
             self.x_offset, self.y_offset = X.mean(axis=0), Y.mean(axis=0)
-            X, Y = X - self.x_offset, Y - self.y_offset
+            centred = np.empty((n, p), order="F")  # columns contiguous: features are gathered
+            np.subtract(X, self.x_offset, out=centred)
+            X, Y = centred, Y - self.y_offset
         else:
             self.x_offset, self.y_offset = np.zeros(p), np.zeros(k)
         if self.bias_column:
             X = np.hstack([X, np.ones((n, 1))])
-        self.X = X
+        self.X = np.asfortranarray(X)
         self.Y = np.asfortranarray(Y, dtype=np.float64)  # a column per target
         self.n_coords = self.X.shape[1]
         self.rank = n - 1 if (fit_intercept and not bias_penalized) else n  # bound on XᵀX's rank
@@ -192,6 +201,7 @@ class SquaredErrorProblem:
         if free is None:
             free = (a == 0) & (c == 0) & self.usable
         face = self._faces.setdefault(t, FaceInverse()) if newton else None
+        has_free = np.count_nonzero(free) > 0
         b = self.B[:, t]
         threshold = 0.1 * tolerance
         n_iter = 0
@@ -201,7 +211,7 @@ class SquaredErrorProblem:
                                             newton=newton, rank=self.rank, face=face, g=neg_grad)
                 n_iter += result.n_iter
                 w = result.w
-                if free.any() and not result.exact:
+                if has_free and not result.exact:
                     self._fit_free(t, w, result.g, free)
                     neg_grad, data_term = self.neg_grad(t, w)
                 else:  # Q is the whole Gram matrix: result.g is every coordinate's −∇
@@ -232,7 +242,7 @@ class SquaredErrorProblem:
                                         rank=self.rank, face=face)
             n_iter += result.n_iter
             w[ids] = result.w
-            if free.any() and not result.exact:
+            if has_free and not result.exact:
                 g_work = np.zeros(self.n_coords)
                 g_work[ids] = result.g
                 self._fit_free(t, w, g_work, free)
