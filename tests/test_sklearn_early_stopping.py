@@ -272,15 +272,19 @@ def test_the_linear_models_warn_only_when_their_solver_stops_short():
     does not."""
     X, y = noisy_line()
     with pytest.warns(ConvergenceWarning, match=r"L-BFGS-B stopped on its iteration limit \(epochs=2\)"):
-        assert LinearRegression(epochs=2).fit(X, y).n_iter_ == 2
+        assert LinearRegression(epochs=2, solver="lbfgs").fit(X, y).n_iter_ == 2
     with pytest.warns(ConvergenceWarning, match=r"iteration limit \(epochs=2\)"):  # early stopping never triggers
         LinearRegression(epochs=2, early_stopping=True).fit(X, y)
     with pytest.warns(ConvergenceWarning, match=r"proximal gradient stopped on its iteration limit \(epochs=2\)"):
-        LinearRegression(weight_l1=0.1, epochs=2).fit(X, y)
+        LinearRegression(weight_l1=0.1, epochs=2, solver="proximal").fit(X, y)
+    with pytest.warns(ConvergenceWarning, match=r"coordinate descent solver stopped on its iteration limit"):
+        LinearRegression(weight_l1=0.1, weight_l2=0.1, epochs=1).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        LinearRegression().fit(X, y)
-        LinearRegression(weight_l1=0.1).fit(X, y)
+        for solver in ("auto", "lbfgs"):
+            LinearRegression(solver=solver).fit(X, y)
+        for solver in ("auto", "proximal"):
+            LinearRegression(weight_l1=0.1, solver=solver).fit(X, y)
         LinearRegression(early_stopping=True, n_iter_no_change=2).fit(X, y)
 
 

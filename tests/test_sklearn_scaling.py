@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 from scipy.optimize import minimize
+from sklearn import datasets
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso, Ridge
@@ -41,27 +42,38 @@ def close(actual, expected, rtol):
     assert np.max(np.abs(actual - expected)) <= rtol * np.max(np.abs(expected)), (actual, expected)
 
 
-def test_least_squares_on_targets_times_1e15_is_scikit_learns():
+def made_progress(est):
+    """The solver did work: L-BFGS records every iteration; the exact solver one entry (its
+    solution) after at least one pass, with a certified gap."""
+    if est.solver == "lbfgs":
+        assert est.n_iter_ == len(est.loss_curve_) > 1
+    else:
+        assert est.n_iter_ >= 1 and len(est.loss_curve_) == 1 and est.dual_gap_ >= 0
+
+
+@pytest.mark.parametrize("solver", ["auto", "lbfgs"])
+def test_least_squares_on_targets_times_1e15_is_scikit_learns(solver):
     """The issue's case: all-zero coefficients after 1 "iteration", and no warning."""
     X, y = line()
     with quiet():
-        ours = LinearRegression().fit(X, y * 1e15)
+        ours = LinearRegression(solver=solver).fit(X, y * 1e15)
     reference = SkLinearRegression().fit(X, y * 1e15)
     close(ours.coef_, reference.coef_, 1e-8)
     close(np.r_[ours.coef_, ours.intercept_], np.r_[reference.coef_, reference.intercept_], 1e-8)
-    assert ours.n_iter_ == len(ours.loss_curve_) > 1
+    made_progress(ours)
 
 
+@pytest.mark.parametrize("solver", ["auto", "lbfgs"])
 @pytest.mark.parametrize("seed", range(3))
 @pytest.mark.parametrize("factor", [1e15, 1e200, 1e-200])
-def test_least_squares_on_huge_and_tiny_targets_is_ridges(factor, seed):
+def test_least_squares_on_huge_and_tiny_targets_is_ridges(factor, seed, solver):
     X, y = line(seed=seed)
     with quiet():
-        ours = LinearRegression(tol=1e-9).fit(X, y * factor)
+        ours = LinearRegression(tol=1e-9, solver=solver).fit(X, y * factor)
     # (scikit-learn's LinearRegression overflows in lstsq's residuals at 1e200; Ridge does not)
     ridge = Ridge(alpha=1e-12, tol=1e-14).fit(X, y * factor)
     close(np.r_[ours.coef_, ours.intercept_], np.r_[ridge.coef_, ridge.intercept_], 1e-8)
-    assert ours.n_iter_ == len(ours.loss_curve_) > 1
+    made_progress(ours)
 
 
 def test_the_reported_loss_is_the_users_objective():
@@ -145,9 +157,9 @@ def test_penalized_logistic_regression_on_scaled_features_is_the_solution_scaled
 
 
 @pytest.mark.parametrize("estimator,data", [
-    (LinearRegression(epochs=2), "line"),
-    (LogisticRegression(epochs=2), "iris"),
-    (LinearRegression(weight_l1=0.1, epochs=2), "line"),
+    (LinearRegression(epochs=2, solver="lbfgs"), "line"),
+    (LogisticRegression(epochs=2, solver="lbfgs"), "iris"),
+    (LinearRegression(weight_l1=0.1, epochs=2, solver="proximal"), "line"),
 ])
 def test_an_iteration_limit_stop_warns_with_its_reason(estimator, data):
     X, y = line() if data == "line" else load_iris(return_X_y=True)
@@ -159,6 +171,31 @@ def test_an_iteration_limit_stop_warns_with_its_reason(estimator, data):
     assert len([w for w in caught if issubclass(w.category, ConvergenceWarning)]) == 1
 
 
+@pytest.mark.parametrize("estimator,data", [
+    (LinearRegression(weight_l1=1.0, epochs=1), "diabetes"),
+    (LinearRegression(weight_l1=0.1, weight_l2=0.1, epochs=1), "line"),
+    (LogisticRegression(weight_l1=1e-3, epochs=1), "breast_cancer"),
+    (LogisticRegression(weight_l1=1e-3, epochs=1), "iris"),
+])
+def test_the_exact_solvers_warn_on_their_iteration_limit_with_the_gap(estimator, data):
+    """solver="auto" (coordinate descent, proximal Newton): one pass cannot reach a gap of
+    tol·J(0); the warning is scikit-learn's alone and names the gap, which dual_gap_ holds."""
+    X, y = line() if data == "line" else getattr(datasets, f"load_{data}")(return_X_y=True)
+    with pytest.warns(ConvergenceWarning, match=r"iteration limit \(epochs=1\) with a duality gap") as caught:
+        estimator.fit(X, y)
+    assert not [w for w in caught if issubclass(w.category, shrink.ConvergenceWarning)]
+    assert len([w for w in caught if issubclass(w.category, ConvergenceWarning)]) == 1
+    assert f"{estimator.dual_gap_:.3e}" in str(caught[0].message)
+    with quiet():  # and with the default limit the same problem converges, silently
+        estimator.set_params(epochs=1000).fit(X, y)
+    if isinstance(estimator, LinearRegression):  # J at w = 0 with the intercept fitted: the variance
+        null = np.var(y)
+    else:  # ... the log-loss of the class frequencies
+        freq = np.bincount(y) / len(y)
+        null = -np.sum(freq * np.log(freq))
+    assert 0 <= estimator.dual_gap_ <= estimator.tol * null * (1 + 1e-9)
+
+
 def test_an_abnormal_lbfgs_stop_warns_with_scipys_reason(monkeypatch):
     """What the issue saw (SciPy's "ABNORMAL" dropped): here forced by turning the internal
     rescaling off, which makes y × 1e15 the problem it was."""
@@ -167,7 +204,7 @@ def test_an_abnormal_lbfgs_stop_warns_with_scipys_reason(monkeypatch):
     monkeypatch.setattr(linear.Scaling, "of", classmethod(lambda cls, X, *args, **kwargs: cls.none(X.shape[1])))
     X, y = line()
     with pytest.warns(ConvergenceWarning, match="terminated abnormally.*ABNORMAL") as caught:
-        est = LinearRegression().fit(X, y * 1e15)
+        est = LinearRegression(solver="lbfgs").fit(X, y * 1e15)
     assert len(caught) == 1 and est.n_iter_ == 0 and np.all(est.coef_ == 0)
 
 

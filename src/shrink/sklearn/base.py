@@ -20,6 +20,7 @@ from ..activations import Linear, Sigmoid, Softmax
 from ..layers import Dense
 from ..losses import BinaryCrossentropy, CategoricalCrossentropy, MeanSquaredError
 from ..model import Model
+from ..penalties import check_factor
 from .stopping import Monitor, NoImprovement
 
 __all__ = ["Classifier", "Regressor", "ShrinkEstimator", "check_choice", "check_epochs", "check_flag", "seeds", "solvers"]
@@ -64,6 +65,14 @@ class ShrinkEstimator(BaseEstimator):
     def _penalties(self) -> dict:
         return {"weight_l1": self.weight_l1, "weight_l2": self.weight_l2,
                 "bias_l1": self.bias_l1, "bias_l2": self.bias_l2}
+
+    def _first_factor(self, n_features: int):
+        """``penalty_factor`` checked against the width of X (None, a number, or one per feature)."""
+        factor = check_factor(self.penalty_factor, "penalty_factor")
+        if isinstance(factor, np.ndarray) and len(factor) != n_features:
+            raise ValueError(f"penalty_factor has {len(factor)} entries, but X has {n_features} features "
+                             "(one factor per feature)")
+        return factor
 
     def _check_stopping(self) -> bool:
         """Validate the stopping parameters; return ``early_stopping``."""

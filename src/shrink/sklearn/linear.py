@@ -1,5 +1,6 @@
-"""The linear models: ``LogisticRegression`` and ``LinearRegression``, solved by L-BFGS, by a
-full-batch proximal gradient (exact zeros under L1) or by any registered optimizer."""
+"""The linear models: ``LogisticRegression`` and ``LinearRegression``, solved to a certified
+optimum by ``shrink.linear`` (coordinate descent, proximal Newton), or by L-BFGS, a full-batch
+proximal gradient or any registered optimizer (the iterative solvers early stopping needs)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 
+from ..errors import ConvergenceWarning as EngineConvergenceWarning
 from ..history import History
 from ..layers import Dense
+from ..linear import coordinate_descent, proximal_newton
 from ..model import Model
 from ..optimizers import SGD
 from .base import Classifier, Regressor, ShrinkEstimator, check_choice, check_epochs, seeds, solvers
@@ -28,6 +31,7 @@ class _Linear(ShrinkEstimator):
         weight_l2=0.0,
         bias_l1=0.0,
         bias_l2=0.0,
+        penalty_factor=None,
         solver="auto",
         learning_rate=None,
         epochs=1000,
@@ -43,6 +47,7 @@ class _Linear(ShrinkEstimator):
         self.weight_l2 = weight_l2
         self.bias_l1 = bias_l1
         self.bias_l2 = bias_l2
+        self.penalty_factor = penalty_factor
         self.solver = solver
         self.learning_rate = learning_rate
         self.epochs = epochs
@@ -57,15 +62,27 @@ class _Linear(ShrinkEstimator):
     #: Curvature bound of the loss per unit of ‖[X, 1]‖₂²/n (logistic ¼, softmax ½, MSE 2/k).
     _curvature = 1.0
 
+    #: The exact solver of this estimator's problem (``shrink.linear``), named as the function.
+    _exact_solver = ""
+
     def _train(self, X, targets, n_outputs: int, head, loss, validation=None) -> None:
         registered = solvers()
-        check_choice(self.solver, "solver", ["auto", "lbfgs", "proximal", *registered])
+        check_choice(self.solver, "solver", ["auto", self._exact_solver, "lbfgs", "proximal", *registered])
         epochs = check_epochs(self.epochs)
         early = self._check_stopping()
+        factor = self._first_factor(X.shape[1])
+        has_l1 = bool(self.weight_l1 or self.bias_l1)
+        solver = self.solver
+        if solver == "auto":  # the exact solver, unless early stopping asks for iterates to score
+            solver = ("proximal" if has_l1 else "lbfgs") if early else self._exact_solver
+        if solver == self._exact_solver:
+            if early:
+                raise ValueError(f"early_stopping=True needs an iterative solver (\"lbfgs\", \"proximal\" or an "
+                                 f"optimizer), not {solver!r}, which solves to the optimum directly")
+            self._exact(X, targets, n_outputs, head, loss, validation, factor, epochs)
+            return
         init_rng, fit_rng, split_seed = seeds(self.random_state)
         X, targets, validation = self._holdout(X, targets, validation, early, split_seed)
-        has_l1 = bool(self.weight_l1 or self.bias_l1)
-        solver = ("proximal" if has_l1 else "lbfgs") if self.solver == "auto" else self.solver
         if solver == "lbfgs" and has_l1:
             raise ValueError("L-BFGS needs a smooth objective, and an L1 penalty is not differentiable at 0; "
                              "use SGD(l1_method='proximal') for L1")
@@ -81,10 +98,12 @@ class _Linear(ShrinkEstimator):
                                  biases_penalized=bool(self.bias_l1 or self.bias_l2))
         else:
             scaling = Scaling.none(X.shape[1])
-        model = _linear_model(X.shape[1], n_outputs, head, loss, scaling.penalties(**penalties), init_rng)
+        model = _linear_model(X.shape[1], n_outputs, head, loss, {**scaling.penalties(**penalties),
+                                                                  "penalty_factor": factor}, init_rng)
         # The model fit returns: the trained one itself, or one of the user's problem that
         # receives the solution (and is what validation data scores, to the bit).
-        final = model if scaling.identity else _linear_model(X.shape[1], n_outputs, head, loss, penalties, 0)
+        final = model if scaling.identity else _linear_model(X.shape[1], n_outputs, head, loss,
+                                                             {**penalties, "penalty_factor": factor}, 0)
         view = None if final is model else (lambda trained: scaling.unscale(trained, final))
         monitor = self._monitor(validation, early, loss_rule=False, view=view)
         X, targets, validation = scaling.inputs(X), scaling.targets(targets), scaling.validation(validation)
@@ -106,6 +125,41 @@ class _Linear(ShrinkEstimator):
         reason = getattr(history, "reason", None)
         if reason is not None:
             warnings.warn(f"{type(self).__name__}: {reason}.", ConvergenceWarning, stacklevel=3)
+
+    def _exact(self, X, targets, n_outputs: int, head, loss, validation, factor, max_iter: int) -> None:
+        """Solve with ``shrink.linear`` to a duality gap ≤ ``tol``·J(w=0) and hold the solution in
+        a shrink model. As for L-BFGS, the problem solved is the one rescaled to order one
+        (``scaling.py``; the gap is relative, but J itself overflows on ``y × 1e200``), mapped
+        back exactly. The history has one entry: the solution's ``loss``, ``data_loss`` and
+        ``reg_loss`` as the model scores them, in your data's units."""
+        penalties = self._penalties()
+        scaling = Scaling.of(X, None if is_classifier(self) else targets,
+                             weights_penalized=bool(self.weight_l1 or self.weight_l2),
+                             biases_penalized=bool(self.bias_l1 or self.bias_l2))
+        scaled = {**scaling.penalties(**penalties), "penalty_factor": factor}
+        X_s, targets_s = scaling.inputs(X), scaling.targets(targets)
+        with warnings.catch_warnings():  # the engine's warning, re-raised below as scikit-learn's
+            warnings.simplefilter("ignore", EngineConvergenceWarning)
+            solution = self._solve(X_s, targets_s, **scaled, tol=float(self.tol), max_iter=max_iter)
+        model = _linear_model(X.shape[1], n_outputs, head, loss, scaled, 0)
+        model.layers[0].weights[...] = np.reshape(solution.coef, (-1, X.shape[1])).T
+        model.layers[0].biases[...] = np.reshape(solution.intercept, (1, -1))
+        history = History()
+        history.append(0, model.evaluate(X_s, targets_s))
+        history.n_iter = solution.n_iter
+        if not scaling.identity:
+            model = scaling.unscale(model, _linear_model(X.shape[1], n_outputs, head, loss,
+                                                         {**penalties, "penalty_factor": factor}, 0))
+        scaling.rescale_history(history)
+        monitor = self._monitor(validation, False, loss_rule=False)
+        monitor.observe(model, history.last()["loss"])
+        self._finish(model, history, monitor)
+        self.dual_gap_ = float(solution.dual_gap) * scaling.scale * scaling.scale
+        if not solution.converged:
+            tolerance = float(solution.tolerance) * scaling.scale * scaling.scale
+            warnings.warn(f"{type(self).__name__}: the {self._exact_solver.replace('_', ' ')} solver stopped on its "
+                          f"iteration limit (epochs={max_iter}) with a duality gap of {self.dual_gap_:.3e}, above "
+                          f"tol·J(w=0) = {tolerance:.3e}; raise epochs or tol", ConvergenceWarning, stacklevel=4)
 
     def _lbfgs(self, model: Model, X, targets, max_iter: int, validation, monitor: Monitor) -> History:
         """L-BFGS-B (``shrink.lbfgs.run_lbfgs``, as ``fit_lbfgs`` runs it) with, after every
@@ -236,8 +290,17 @@ class LogisticRegression(Classifier, _Linear):
     ``coef_`` has shape (1, n_features) for two classes, (n_classes, n_features) otherwise.
     """ + _LINEAR_PARAMETERS.replace("{score}", "accuracy")
 
+    _exact_solver = "proximal_newton"
+
     def _curvature_for(self, n_outputs: int) -> float:
         return 0.25 if n_outputs == 1 else 0.5
+
+    def _problem(self, X, targets, n_outputs: int):
+        return X, targets  # the class indices: proximal_newton's classes are then 0 .. k-1, in order
+
+    @staticmethod
+    def _solve(*args, **kwargs):
+        return proximal_newton(*args, **kwargs)
 
     def _fitted(self) -> None:
         self.coef_ = self.coefs_[0].T.copy()
@@ -252,8 +315,17 @@ class LinearRegression(Regressor, _Linear):
     ``coef_`` has shape (n_features,) for one target, (n_targets, n_features) for several.
     """ + _LINEAR_PARAMETERS.replace("{score}", "R²")
 
+    _exact_solver = "coordinate_descent"
+
     def _curvature_for(self, n_outputs: int) -> float:
         return 2.0 / n_outputs
+
+    def _problem(self, X, targets, n_outputs: int):
+        return X, targets  # (n, k): coef comes back (k, p)
+
+    @staticmethod
+    def _solve(*args, **kwargs):
+        return coordinate_descent(*args, **kwargs)
 
     def _fitted(self) -> None:
         self.coef_ = self.coefs_[0].T.copy()

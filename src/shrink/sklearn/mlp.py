@@ -12,7 +12,6 @@ from sklearn.exceptions import ConvergenceWarning
 from ..activations import ReLU, Sigmoid, Tanh
 from ..layers import Dense, Dropout
 from ..model import Model
-from ..penalties import check_factor
 from .base import Classifier, Regressor, ShrinkEstimator, check_choice, check_epochs, check_flag, seeds, solvers
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
@@ -74,14 +73,6 @@ class _MLP(ShrinkEstimator):
 
     def _penalties(self) -> dict:
         return {**super()._penalties(), "input_l1": self.input_l1}
-
-    def _first_factor(self, n_features: int):
-        """``penalty_factor`` checked against the width of X (None, a number, or one per feature)."""
-        factor = check_factor(self.penalty_factor, "penalty_factor")
-        if isinstance(factor, np.ndarray) and len(factor) != n_features:
-            raise ValueError(f"penalty_factor has {len(factor)} entries, but X has {n_features} features "
-                             "(one factor per feature)")
-        return factor
 
     def _network(self, n_features: int, n_outputs: int, head, init_rng) -> list:
         check_choice(self.activation, "activation", list(_ACTIVATIONS))
