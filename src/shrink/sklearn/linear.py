@@ -229,10 +229,16 @@ _LINEAR_PARAMETERS = """
     Parameters
     ----------
     weight_l1, weight_l2, bias_l1, bias_l2 : float, default 0
+    penalty_factor : None, float or array of n_features floats >= 0, default None
+        Multiplies feature j's ``weight_l1`` and ``weight_l2`` (glmnet's ``penalty.factor``,
+        used as given, not rescaled): 0 leaves feature j unpenalized.
     solver : str, default "auto"
-        "auto", "lbfgs", "proximal", or any optimizer name in ``shrink.registry.OPTIMIZERS``
-        ("sgd", "adagrad", "rmsprop", "adam", ...). "auto": L-BFGS when the penalty is smooth
-        (no L1), else full-batch proximal gradient with step 1/L, which gives exact zeros.
+        "auto", "{exact}", "lbfgs", "proximal", or any optimizer name in
+        ``shrink.registry.OPTIMIZERS`` ("sgd", "adagrad", "rmsprop", "adam", ...). "auto" is
+        "{exact}" (``shrink.linear.{exact}``), which stops on a certified duality gap:
+        the objective returned is within ``dual_gap_`` of the optimum, with exact zeros under
+        L1; with ``early_stopping`` (which needs iterates to score) "auto" is L-BFGS when the
+        penalty is smooth, else full-batch proximal gradient with step 1/L. "{exact}",
         "lbfgs", and "proximal" with its own step, solve the problem rescaled to data of order
         one (targets centred and scaled, columns scaled, penalties mapped to match) and map
         the solution back exactly (``shrink.sklearn.scaling``): ``y × 1e15`` or ``X × 1e10``
@@ -241,13 +247,14 @@ _LINEAR_PARAMETERS = """
     learning_rate : float, optional
         For the gradient solvers (default 1/L for "proximal", 0.01 otherwise).
     epochs : int, default 1000
-        Iteration limit (L-BFGS iterations, epochs for gradient solvers). When L-BFGS or
-        "proximal" reaches it before ``tol`` is met, or L-BFGS ends abnormally, ``fit`` warns
+        Iteration limit ("{exact}": its passes, L-BFGS iterations, epochs for gradient
+        solvers). When "{exact}", L-BFGS or "proximal" reaches it before ``tol`` is met, or L-BFGS ends abnormally, ``fit`` warns
         with ``sklearn.exceptions.ConvergenceWarning`` naming the reason.
     batch_size : int or None, default None
         For "sgd"/"adam"/...; None is full batch.
     tol : float, default 1e-8
-        The solver's convergence tolerance, as before early stopping existed: the gradient
+        The solver's convergence tolerance: for "{exact}" the duality gap it must reach,
+        relative to J at w = 0 (``dual_gap_ <= tol·J(0)``, so J − min J ≤ tol·J(0)); the gradient
         tolerance of L-BFGS (SciPy's ``gtol``), the relative weight change of "proximal",
         both on the rescaled problem; the stochastic solvers run all ``epochs`` (they have no
         convergence test, and no warning). With ``early_stopping`` it is also the
@@ -271,8 +278,12 @@ _LINEAR_PARAMETERS = """
     ----------
     coef_, intercept_
         The fitted line (shapes below).
+    dual_gap_ : float
+        ("{exact}" only) J − (a lower bound on min J) at the solution, in your data's units:
+        a certificate that the objective is within ``dual_gap_`` of its minimum.
     n_iter_, loss_curve_, history_, model_, coefs_, intercepts_
-        As for ``MLPClassifier``, per iteration, the losses in your data's units (the
+        As for ``MLPClassifier``, per iteration (for "{exact}": ``n_iter_`` counts its passes
+        and Newton steps, and ``loss_curve_``/``history_`` hold one entry, the solution's), the losses in your data's units (the
         rescaled objective times s²). ``n_iter_`` is the solver's count: 0 when L-BFGS
         made no iteration (``loss_curve_`` then holds the starting point's loss).
     best_loss_, validation_scores_, best_validation_score_, best_epoch_
@@ -288,7 +299,7 @@ class LogisticRegression(Classifier, _Linear):
     ``LogisticRegression(C=1/(2·λ·n))``, and ``weight_l2 = λ_Ng/(2n)`` is Andrew Ng's (λ/2m)‖w‖².
 
     ``coef_`` has shape (1, n_features) for two classes, (n_classes, n_features) otherwise.
-    """ + _LINEAR_PARAMETERS.replace("{score}", "accuracy")
+    """ + _LINEAR_PARAMETERS.replace("{score}", "accuracy").replace("{exact}", "proximal_newton")
 
     _exact_solver = "proximal_newton"
 
@@ -313,7 +324,7 @@ class LinearRegression(Regressor, _Linear):
     ``Ridge(alpha)``, lasso ``weight_l1 = 2·alpha`` of ``Lasso(alpha)``.
 
     ``coef_`` has shape (n_features,) for one target, (n_targets, n_features) for several.
-    """ + _LINEAR_PARAMETERS.replace("{score}", "R²")
+    """ + _LINEAR_PARAMETERS.replace("{score}", "R²").replace("{exact}", "coordinate_descent")
 
     _exact_solver = "coordinate_descent"
 
