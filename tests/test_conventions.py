@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression, Ridge, SGDClassifier
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from shrink import (
     SGD,
@@ -392,6 +392,109 @@ def test_sklearn_mlp_alpha_means_a_different_penalty_at_each_batch_size(multicla
     ours, theirs = _train_both(clf, model, X, y, batch_size=half, epochs=10)
     for name, a, b in zip(("W1", "b1", "W2", "b2"), ours, theirs):
         _assert_close(f"mlp half-batch {name}", a, b, rtol=1e-10, atol=1e-12)
+
+
+# =========================================================================== scikit-learn: MLPRegressor
+@pytest.mark.parametrize("batch_divisor", [1, 4])  # (n_b divides n: scikit-learn's last batch has its own n_b)
+def test_from_sklearn_mlp_regressor_reproduces_sklearn_sgd_steps(regression, batch_divisor):
+    """MLPRegressor's loss is ½·mean((y − ŷ)²) + alpha/(2·n_b)·‖W‖²: half of shrink's objective
+    with λ₂ = alpha/n_b, so the same steps take half its learning rate. (The classifier's
+    conversion, alpha/(2·n_b), would be off by 2: checked to fail below.)"""
+    X, y = regression
+    n, d, hidden, lr, alpha = len(X), X.shape[1], 5, 0.05, 3.0
+    batch_size = n // batch_divisor
+
+    def pair(weight_l2):
+        reg = MLPRegressor(hidden_layer_sizes=(hidden,), activation="relu", solver="sgd", alpha=alpha,
+                           batch_size=batch_size, learning_rate_init=lr, learning_rate="constant", momentum=0.0,
+                           nesterovs_momentum=False, max_iter=1, shuffle=False, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            reg.partial_fit(X, y)
+        rng = np.random.default_rng(5)
+        start = [0.5 * rng.standard_normal((d, hidden)), 0.1 * rng.standard_normal(hidden),
+                 0.5 * rng.standard_normal((hidden, 1)), 0.1 * rng.standard_normal(1)]
+        reg.coefs_[0][...], reg.intercepts_[0][...], reg.coefs_[1][...], reg.intercepts_[1][...] = start
+        model = Model([Dense(d, hidden, weight_l2=weight_l2, rng=0), ReLU(), Dense(hidden, 1, weight_l2=weight_l2, rng=0),
+                       Linear()], loss=MeanSquaredError(), optimizer=SGD(learning_rate=lr / 2), dtype="float64")
+        first, second = model.layers[0], model.layers[2]
+        first.weights[...], first.biases[...], second.weights[...], second.biases[...] = (
+            start[0], start[1][None], start[2], start[3][None])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            for _ in range(10):
+                reg.partial_fit(X, y)
+        model.fit(X, y.reshape(-1, 1), epochs=10, batch_size=batch_size, shuffle=False)
+        ours = [first.weights, first.biases.ravel(), second.weights, second.biases.ravel()]
+        return ours, [reg.coefs_[0], reg.intercepts_[0], reg.coefs_[1], reg.intercepts_[1]], start
+
+    weight_l2 = cv.from_sklearn_mlp(alpha, batch_size, estimator="regressor")["weight_l2"]
+    assert weight_l2 == pytest.approx(alpha / batch_size, rel=1e-15)
+    ours, theirs, start = pair(weight_l2)
+    for name, a, b in zip(("W1", "b1", "W2", "b2"), ours, theirs):
+        _assert_close(f"mlp regressor {name}", a, b, rtol=1e-10, atol=1e-12)
+    assert np.max(np.abs(theirs[0] - start[0])) > 1e-2  # the weights did move
+    assert cv.to_sklearn_mlp(weight_l2, batch_size, estimator="regressor") == pytest.approx(alpha, rel=1e-15)
+    ours, theirs, _ = pair(cv.from_sklearn_mlp(alpha, batch_size)["weight_l2"])  # the classifier's: wrong here
+    assert max(np.max(np.abs(a - b)) for a, b in zip(ours, theirs)) > 1e-4
+
+
+# =========================================================================== scikit-learn: k targets
+@pytest.mark.parametrize("name", ["ridge", "lasso", "elasticnet"])
+def test_linear_conversions_with_several_targets(regression, name):
+    """shrink's MSE is the mean over n·k entries: alpha over k targets is alpha/k of one."""
+    from shrink.sklearn import LinearRegression as ShrinkLinearRegression
+
+    X, y = regression
+    Y = np.column_stack([y, 2 * y - X[:, 0], X[:, 1] - 0.5 * y])
+    n, k = Y.shape
+    if name == "ridge":
+        alpha = 30.0
+        ref, penalties = Ridge(alpha=alpha).fit(X, Y), cv.from_sklearn_ridge(alpha, n, n_targets=k)
+        assert cv.to_sklearn_ridge(penalties["weight_l2"], n, n_targets=k) == pytest.approx(alpha, rel=1e-15)
+    elif name == "lasso":
+        alpha = 0.2
+        ref, penalties = Lasso(alpha=alpha, tol=1e-14, max_iter=100_000).fit(X, Y), cv.from_sklearn_lasso(alpha, n_targets=k)
+        assert cv.to_sklearn_lasso(penalties["weight_l1"], n_targets=k) == pytest.approx(alpha, rel=1e-15)
+    else:
+        alpha = 0.2
+        ref = ElasticNet(alpha=alpha, l1_ratio=0.3, tol=1e-14, max_iter=100_000).fit(X, Y)
+        penalties = cv.from_sklearn_elasticnet(alpha, 0.3, n_targets=k)
+    ours = ShrinkLinearRegression(**penalties, tol=1e-12).fit(X, Y)
+    _assert_close(f"{name} k={k} coef", ours.coef_, ref.coef_, rtol=1e-7, atol=1e-9)
+    _assert_close(f"{name} k={k} intercept", ours.intercept_, ref.intercept_, rtol=1e-7, atol=1e-9)
+    if name != "ridge":
+        np.testing.assert_array_equal(ours.coef_ == 0, ref.coef_ == 0)
+    # the conversion for one target is off by k here
+    wrong = ShrinkLinearRegression(**{key: v * k for key, v in penalties.items()}, tol=1e-12).fit(X, Y)
+    assert np.max(np.abs(wrong.coef_ - ref.coef_)) > 1e-3
+
+
+@pytest.mark.parametrize("C", [0.05, 1.0, 100.0])
+def test_logistic_estimator_matches_newton_cholesky(binary, C):
+    """The issue's miss (1.8e-5 at C = 100 with the default tolerance): at the defaults the
+    objective is certified to tol·J(0) = 1e-8·J(0), which puts the coefficients within ~1e-5
+    (a gap ε allows an error of order √(2ε/curvature)); at tol = 1e-12 Newton's next step
+    brings them to the reference's own precision (~1e-9)."""
+    from shrink.sklearn import LogisticRegression as ShrinkLogisticRegression
+
+    X, y = binary
+    n = len(X)
+    l2 = cv.from_sklearn_logistic(C, n)["weight_l2"]
+    ref = LogisticRegression(C=C, solver="newton-cholesky", tol=1e-12, max_iter=10_000).fit(X, y)
+    theirs = np.r_[ref.coef_.ravel(), ref.intercept_]
+
+    def J(theta):
+        z = X @ theta[:-1] + theta[-1]
+        return np.mean(np.logaddexp(0, z) - y * z) + l2 * np.sum(theta[:-1] ** 2)
+
+    default = ShrinkLogisticRegression(weight_l2=l2).fit(X, y)
+    ours = np.r_[default.coef_.ravel(), default.intercept_]
+    assert J(ours) - J(theirs) <= 1e-8 * np.log(2) and default.dual_gap_ <= 1e-8 * np.log(2)
+    _assert_close(f"logistic defaults C={C}", ours, theirs, rtol=1e-4, atol=1e-6)
+    tight = ShrinkLogisticRegression(weight_l2=l2, tol=1e-12).fit(X, y)
+    _assert_close(f"logistic tol=1e-12 C={C}", np.r_[tight.coef_.ravel(), tight.intercept_], theirs,
+                  rtol=1e-8, atol=1e-10)
 
 
 # =========================================================================== PyTorch coupled weight_decay
