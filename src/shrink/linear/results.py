@@ -87,3 +87,24 @@ class RegularizationPath:
         """``{"weight_l1": λ₁, "weight_l2": λ₂}`` at ``lambdas[index]``, for the estimators."""
         lam = float(self.lambdas[index])
         return {"weight_l1": lam * self.l1_ratio, "weight_l2": lam * (1.0 - self.l1_ratio) / 2.0}
+
+    def plot(self, ax=None, feature_names=None):
+        """The path as glmnet draws it: each coefficient against λ (log scale, decreasing to
+        the right: from the empty model to the least penalized), one curve per feature that is
+        ever nonzero, the largest ones named at their right end, and the number of nonzero
+        features along the top. One panel per target or class when there are several
+        (``shrink.linear.figures.path_curves``; needs matplotlib).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, or a sequence of one per target/class, optional
+            None draws on a new ``matplotlib.figure.Figure``.
+        feature_names : sequence of n_features str, optional
+
+        Returns
+        -------
+        Axes, or a list of Axes (one per target/class).
+        """
+        from .figures import path_curves
+
+        return path_curves(self, ax=ax, feature_names=feature_names)

@@ -2,6 +2,7 @@
 decoupled decay, proximal L1) inside pipelines, grid searches and cross-validation.
 
     from shrink.sklearn import MLPClassifier, MLPRegressor, LogisticRegression, LinearRegression
+    from shrink.sklearn import LinearRegressionCV, LogisticRegressionCV
 
 Penalties follow shrink's convention (``weight_l2 * sum(W**2)`` added to the *mean* loss once
 per batch; see ``shrink.conventions`` for scikit-learn's own alpha and C). Each estimator keeps
@@ -22,12 +23,15 @@ The modules, one concern each:
     base.py       what all four share; fit/predict for classifiers and for regressors
     mlp.py        MLPClassifier, MLPRegressor
     linear.py     LogisticRegression, LinearRegression and their solvers
+    cv.py         LinearRegressionCV, LogisticRegressionCV: λ by k-fold CV over the exact path
     scaling.py    the linear problem rescaled to order one, and the exact way back
 
 Requires scikit-learn ≥ 1.6 (``pip install "shrink[sklearn]"``).
 """
 
+from .cv import LinearRegressionCV, LogisticRegressionCV
 from .linear import LinearRegression, LogisticRegression
 from .mlp import MLPClassifier, MLPRegressor
 
-__all__ = ["LinearRegression", "LogisticRegression", "MLPClassifier", "MLPRegressor"]
+__all__ = ["LinearRegression", "LinearRegressionCV", "LogisticRegression", "LogisticRegressionCV", "MLPClassifier",
+           "MLPRegressor"]
