@@ -141,7 +141,7 @@ CASES = [
     ("model file carrying a pickle", "pickle", ModelFileError,
      "is not a readable shrink model file (Object arrays cannot be loaded when allow_pickle=False)"),
     ("model file from a newer format version", "newer", ModelFileError,
-     "was written by a newer shrink (model format version 99; this shrink reads up to 1); upgrade shrink to load it"),
+     "was written by a newer shrink (model format version 99; this shrink reads up to 2); upgrade shrink to load it"),
     ("output directory that cannot be written", "cli-out", SystemExit, "cannot create output directory"),
     ("early stopping without validation data", lambda: classifier().fit([[0.0, 0.0]], [0], callbacks=[EarlyStopping()]),
      ValueError, "monitor is 'val_data_loss', which this fit does not record (it records loss, data_loss, reg_loss, lr, "
@@ -169,7 +169,7 @@ CASES = [
      ModelFileError, "layer 0's weights holds NaN; a model file holds finite numbers only"),
     ("model file version that is not a whole number", lambda: Model.from_bytes(
         __import__("test_crafted_files").crafted({"version": True})),
-     ModelFileError, "has an invalid model format version True (expected a whole number from 1 to 1)"),
+     ModelFileError, "has an invalid model format version True (expected a whole number from 1 to 2)"),
     ("sparse model file with a column index out of bounds", lambda: Model.from_bytes(
         __import__("test_crafted_files").sparse_with(indices=np.array([1, 40], np.int32))),
      ModelFileError,
@@ -181,6 +181,11 @@ CASES = [
      ValueError, "line 3, column 2: 'abc' is not a number"),
     ("CSV number with a digit separator", lambda: __import__("test_data_files").csv_text("1,2\n1_0,2\n"),
      ValueError, "line 2, column 1: '1_0' is not a number (digit separators such as '_' are not allowed)"),
+    ("CSV target column name not found",
+     lambda: __import__("test_data_files").csv_text("x;species\n1;a\n2;b\n", target="specis"),
+     ValueError, "target column 'specis' not found in"),
+    ("CSV text column that is not the target", lambda: __import__("test_data_files").csv_text("id,x,y\nA,1,2\nB,3,4\n"),
+     ValueError, "line 2, column 1: 'A' is not a number (column 'id' holds text: leave it out with drop"),
     (".npz data with 1-D X", lambda: __import__("test_data_files").npz_data(X=np.arange(4.0), y=np.arange(4)),
      ValueError, "holds X of shape (4,): it must be 2-D (samples x features)"),
 ]

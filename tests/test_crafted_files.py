@@ -139,12 +139,12 @@ def test_a_description_that_is_not_json_is_refused():
 @pytest.mark.parametrize("version", [True, False, -1, 0, 1.5, "1", None, [1]])
 def test_a_version_that_is_not_a_whole_number_from_1_is_refused(version):
     refused(crafted({"version": version}),
-            f"has an invalid model format version {version!r} (expected a whole number from 1 to 1)")
+            f"has an invalid model format version {version!r} (expected a whole number from 1 to 2)")
 
 
 def test_a_newer_version_still_says_to_upgrade():
-    refused(crafted({"version": 2}),
-            "was written by a newer shrink (model format version 2; this shrink reads up to 1)")
+    refused(crafted({"version": 3}),
+            "was written by a newer shrink (model format version 3; this shrink reads up to 2)")
 
 
 @pytest.mark.parametrize("change,message", [
@@ -168,7 +168,7 @@ def test_entries_of_the_wrong_types_are_refused(change, message):
 def test_unknown_keys_are_refused():
     meta, _ = parts()
     refused(crafted({"extra": 1}), "the model description has unknown keys 'extra' (it holds dtype, layers, loss, "
-                                   "optimizer)")
+                                   "optimizer, classes, standardizer)")
     entry = {**meta["layers"][0], "weights": [[1, 2]]}
     refused(crafted({"layers": [entry, *meta["layers"][1:]]}), "invalid layer 0: ")
     refused(crafted({"layers": [entry, *meta["layers"][1:]]}), "has unknown keys 'weights'")

@@ -21,6 +21,7 @@ from .losses import BinaryCrossentropy, CategoricalCrossentropy, Loss, MeanAbsol
 from .model import Model
 from .optimizers import SGD, Adagrad, Adam, Optimizer, Parameter, RMSprop
 from .penalties import L1, L2, GroupL1, Penalty
+from .preprocessing import Standardizer
 
 __version__ = "0.1.0"
 
@@ -61,6 +62,7 @@ __all__ = [
     "ShrinkError",
     "Sigmoid",
     "Softmax",
+    "Standardizer",
     "Tanh",
     "GradientCheck",
     "gradcheck",

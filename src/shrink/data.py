@@ -13,7 +13,8 @@ import numpy as np
 from .errors import InvalidArgumentError
 from .validation import check_array, check_consistent_length, check_finite_number, check_int, check_nonnegative, check_rng
 
-__all__ = ["SKLEARN_DATASETS", "load_csv", "load_npz", "load_sklearn", "sine", "spiral", "split", "vertical"]
+__all__ = ["CSV_DELIMITERS", "SKLEARN_DATASETS", "CsvTable", "load_csv", "load_npz", "load_sklearn", "read_csv",
+           "read_utf8", "sine", "spiral", "split", "vertical"]
 
 #: Datasets bundled inside scikit-learn (no download), by the name ``sklearn:NAME`` uses.
 SKLEARN_DATASETS = ("digits", "iris", "wine", "breast_cancer", "diabetes")
@@ -134,26 +135,58 @@ def read_utf8(path, *, hint: str = "") -> str:
                                                    f"(byte {raw[offset]:#04x}){hint}") from None
 
 
-def load_csv(path, *, target=-1) -> tuple[np.ndarray, np.ndarray]:
-    """Read a numeric CSV file: every column but ``target`` is a feature.
+def load_csv(path, *, target=-1, columns=None, drop=(), delimiter=None) -> tuple[np.ndarray, np.ndarray]:
+    """Read a CSV file of numbers (and, in the target column, numbers or class names).
 
     Parameters
     ----------
     path : str or PathLike
-        Comma-separated numbers (UTF-8; blank lines are skipped); a first line with a cell that
-        is not a number is taken as a header. Numbers are written with ASCII digits, an
-        optional sign, point and exponent: ``1_0``, ``nan`` or ``inf`` are refused, not read.
+        A UTF-8 CSV file (blank lines are skipped). The delimiter (``,`` ``;`` tab or ``|``) is
+        detected with ``csv.Sniffer``, and so is a header line: a first line with a word where
+        the rows below hold numbers is a header (see ``read_csv``). Numbers are written with
+        ASCII digits, an optional sign, point and exponent: ``1_0``, ``nan`` or ``inf`` are
+        refused, not read.
     target : int, str or None, default -1
         The target column, by index (negative counts from the end) or by header name; None
         when the file holds features only (``y`` is then None).
+    columns : list of int or str, optional
+        The feature columns, in this order (default: every column but the target and ``drop``).
+    drop : list of int or str, default ()
+        Columns to leave out (an id, a free-text note).
+    delimiter : str, optional
+        The delimiter, when detection should not decide.
 
     Returns
     -------
-    X : ndarray (n, d) float64 and y : ndarray (n,) float64 or None
+    X : ndarray (n, d) float64
+    y : ndarray (n,) float64 when every target cell is a number; ndarray (n,) of str when
+        none is (class names, such as ``setosa``); None when ``target`` is None.
 
     A cell that is not a finite number, a row of another length than the first, a file with
     no data rows: each raises ``InvalidArgumentError`` naming the file, and the line and
-    column (``data.csv, line 7, column 3: 'abc' is not a number``).
+    column (``data.csv, line 7, column 3: 'abc' is not a number``). A column name or index
+    that the file does not have is an ``InvalidArgumentError`` whose ``arg`` is ``target``,
+    ``columns`` or ``drop``.
+    """
+    table = read_csv(path, delimiter=delimiter)
+    features, column = table.select(target=target, columns=columns, drop=drop)
+    X = table.numbers(features)
+    return X, (None if column is None else table.target(column))
+
+
+#: Delimiters ``read_csv`` detects, in order of preference when several fit.
+CSV_DELIMITERS = (",", ";", "\t", "|")
+
+
+def read_csv(path, *, delimiter=None) -> CsvTable:
+    """A CSV file's cells as text, its delimiter and its header line (or None).
+
+    The delimiter is the one ``csv.Sniffer`` finds among ``CSV_DELIMITERS`` or, when it finds
+    none, the one that splits most of the first lines into as many cells as the first line
+    (a one-column file: ``,``). The first line is a header when it holds a word (a cell
+    that is not a number) in a column whose cells below are mostly numbers; when no column is
+    numbers, ``csv.Sniffer.has_header`` decides. Rows of another length than the header (or
+    the first row) raise ``InvalidArgumentError`` naming the file and line.
     """
     import csv
     import io
@@ -161,49 +194,198 @@ def load_csv(path, *, target=-1) -> tuple[np.ndarray, np.ndarray]:
 
     path = os.fspath(path)
     text = read_utf8(path, hint="; save the file as UTF-8 CSV")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows = []  # (line number, cells)
+    if delimiter is None:
+        delimiter = _sniff_delimiter(text)
+    elif not isinstance(delimiter, str) or len(delimiter) != 1:
+        raise InvalidArgumentError("delimiter", message=f"delimiter must be one character, got {delimiter!r}")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, lines = [], []
     try:
         for row in reader:
             if row and any(cell.strip() for cell in row):
-                rows.append((reader.line_num, row))
+                rows.append(row)
+                lines.append(reader.line_num)
     except csv.Error as error:
         raise InvalidArgumentError("path", message=f"{path}, line {reader.line_num}: {error}") from None
     if not rows:
         raise InvalidArgumentError("path", message=f"{path} holds no rows")
     header = None
-    line, first = rows[0]
-    if any(cell.strip() and _cell_number(cell) is None and not _looks_numeric(cell) for cell in first):
-        header, rows = [cell.strip() for cell in first], rows[1:]
+    if _is_header(rows[0], rows[1:51], text[:65536]):
+        header, rows, lines = [cell.strip() for cell in rows[0]], rows[1:], lines[1:]
     if not rows:
         raise InvalidArgumentError("path", message=f"{path} has a header line but no data rows")
-    width = len(header) if header is not None else len(rows[0][1])
-    table = np.empty((len(rows), width))
-    for r, (line, row) in enumerate(rows):
+    width = len(header) if header is not None else len(rows[0])
+    for line, row in zip(lines, rows):
         if len(row) != width:
             what = "the header names" if header is not None else "the first row has"
             raise InvalidArgumentError("path", message=f"{path}, line {line}: {len(row)} values, but {what} {width}")
-        for c, cell in enumerate(row):
-            value = _cell_number(cell)
-            if value is None:
-                raise InvalidArgumentError("path", message=f"{path}, line {line}, column {c + 1}: "
-                                                           f"{_cell_problem(cell)}")
-            table[r, c] = value
-    if target is None:
-        return table, None
-    if isinstance(target, str):
-        if header is None or target not in header:
-            where = f"its columns are {header}" if header else "it has no header line"
-            raise InvalidArgumentError("target", message=f"target column {target!r} not found in {path!r}: {where}")
-        column = header.index(target)
-    else:
-        column = check_int(target, "target")
-        if not -width <= column < width:
-            raise InvalidArgumentError("target", message=f"target column {column} is out of range for {path!r} with {width} columns")
-        column %= width
-    if width < 2:
-        raise InvalidArgumentError("path", message=f"{path!r} needs at least one feature column besides the target")
-    return np.delete(table, column, axis=1), table[:, column]
+    return CsvTable(path, delimiter, header, rows, lines)
+
+
+class CsvTable:
+    """The cells of a CSV file (``read_csv``), as text, and how to pick its columns.
+
+    Attributes: ``path``; ``delimiter``; ``header`` (the column names, or None); ``rows``
+    (lists of cells, every one ``width`` long); ``lines`` (each row's line in the file, from 1).
+    """
+
+    def __init__(self, path: str, delimiter: str, header: list[str] | None, rows: list[list[str]], lines: list[int]):
+        self.path = path
+        self.delimiter = delimiter
+        self.header = header
+        self.rows = rows
+        self.lines = lines
+
+    @property
+    def width(self) -> int:
+        return len(self.header) if self.header is not None else len(self.rows[0])
+
+    def __repr__(self) -> str:
+        return (f"CsvTable({self.path!r}, delimiter={self.delimiter!r}, {len(self.rows)} rows x {self.width} "
+                f"columns, header={self.header!r})")
+
+    def name(self, column: int) -> str:
+        """How messages call a column: its header name, else its number counted from 1."""
+        return repr(self.header[column]) if self.header is not None else str(column + 1)
+
+    def column(self, key, arg: str = "target") -> int:
+        """The index of a column named by header name or by index (negative from the end)."""
+        what = "target column" if arg == "target" else "column"
+        if isinstance(key, str):
+            if self.header is None or key not in self.header:
+                if self.header is None:
+                    where = "it has no header line (name columns by index: 0, 1, ..., or -1 for the last)"
+                else:
+                    import difflib
+
+                    close = difflib.get_close_matches(key, self.header, n=1, cutoff=0.6)
+                    where = (f"did you mean {close[0]!r}? " if close else "") + f"its columns are {self.header}"
+                raise InvalidArgumentError(arg, message=f"{what} {key!r} not found in {self.path!r}: {where}")
+            if self.header.count(key) > 1:
+                raise InvalidArgumentError(arg, message=f"{what} {key!r} is the name of {self.header.count(key)} "
+                                                        f"columns of {self.path!r}; name it by index")
+            return self.header.index(key)
+        index = check_int(key, arg)
+        if not -self.width <= index < self.width:
+            raise InvalidArgumentError(arg, message=f"{what} {index} is out of range for {self.path!r} with "
+                                                    f"{self.width} columns")
+        return index % self.width
+
+    def select(self, *, target=-1, columns=None, drop=()) -> tuple[list[int], int | None]:
+        """(feature column indices, target column index or None), as ``load_csv`` takes them."""
+        column = None if target is None else self.column(target, "target")
+        for arg, keys in (("columns", columns), ("drop", drop)):
+            if keys is not None and (isinstance(keys, (str, bytes)) or not hasattr(keys, "__iter__")):
+                raise InvalidArgumentError(arg, message=f"{arg} must be a list of column names or indices, got {keys!r}")
+        if columns is not None and list(columns) and drop is not None and list(drop):
+            raise InvalidArgumentError("drop", message="give the feature columns or the columns to drop, not both")
+        dropped = {self.column(key, "drop") for key in (drop or ())}
+        if column is not None and column in dropped:
+            raise InvalidArgumentError("drop", message=f"column {self.name(column)} of {self.path!r} is the target; "
+                                                       "it cannot be dropped")
+        if columns is not None and list(columns):
+            features = [self.column(key, "columns") for key in columns]
+            if column is not None and column in features:
+                raise InvalidArgumentError("columns", message=f"column {self.name(column)} of {self.path!r} is the "
+                                                              "target; it cannot be a feature too")
+            if len(set(features)) != len(features):
+                raise InvalidArgumentError("columns", message=f"columns name a column of {self.path!r} twice: "
+                                                              f"{list(columns)!r}")
+        else:
+            features = [c for c in range(self.width) if c != column and c not in dropped]
+        if not features:
+            raise InvalidArgumentError("path", message=f"{self.path!r} needs at least one feature column besides "
+                                                       "the target")
+        return features, column
+
+    def numbers(self, columns: list[int]) -> np.ndarray:
+        """The cells of ``columns`` as a float64 array (rows, len(columns)); a cell that is not
+        a finite number raises ``InvalidArgumentError`` naming the file, line and column."""
+        table = np.empty((len(self.rows), len(columns)))
+        order = sorted(range(len(columns)), key=lambda j: columns[j])  # the first bad cell in file order
+        for r, row in enumerate(self.rows):
+            for j in order:
+                value = _cell_number(row[columns[j]])
+                if value is None:
+                    raise self._bad_cell(r, columns[j])
+                table[r, j] = value
+        return table
+
+    def target(self, column: int) -> np.ndarray:
+        """A target column: float64 when every cell is a number, or (when none is) the class
+        names as a str array, stripped of surrounding spaces."""
+        cells = [row[column] for row in self.rows]
+        values = [_cell_number(cell) for cell in cells]
+        if all(value is not None for value in values):
+            return np.array(values, dtype=np.float64)
+        numeric = [r for r, value in enumerate(values) if value is not None]
+        if not numeric:
+            names = [cell.strip() for cell in cells]
+            for r, name in enumerate(names):
+                if not name:
+                    raise InvalidArgumentError("path", message=f"{self.path}, line {self.lines[r]}, column "
+                                                               f"{column + 1}: empty cell, expected a class label")
+            return np.array(names, dtype=str)
+        first = next(r for r, value in enumerate(values) if value is None)
+        error = self._bad_cell(first, column)
+        if len(numeric) * 2 < len(values):  # mostly names: the number is the odd one out
+            r = numeric[0]
+            error = InvalidArgumentError("path", message=f"{error}; the target column {self.name(column)} mixes "
+                                                         f"class names with numbers ({cells[r].strip()!r} on line "
+                                                         f"{self.lines[r]}): use one or the other")
+        raise error
+
+    def _bad_cell(self, r: int, column: int) -> InvalidArgumentError:
+        cell = self.rows[r][column]
+        message = f"{self.path}, line {self.lines[r]}, column {column + 1}: {_cell_problem(cell)}"
+        if cell.strip() and not _looks_numeric(cell) and all(_cell_number(row[column]) is None for row in self.rows):
+            message += (f" (column {self.name(column)} holds text: leave it out with drop, or use it as the "
+                        "target if it names classes)")
+        return InvalidArgumentError("path", message=message)
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter ``csv.Sniffer`` finds among ``CSV_DELIMITERS``; else the one that splits
+    most of the first lines into as many cells as the first line; else a comma."""
+    import csv
+
+    sample = text[:65536]
+    try:
+        found = csv.Sniffer().sniff(sample, delimiters="".join(CSV_DELIMITERS)).delimiter
+        if found in CSV_DELIMITERS:
+            return found
+    except csv.Error:
+        pass
+    # The sniffer wants every line alike; a ragged row (which read_csv then reports by line)
+    # makes it give up. Take the delimiter that cuts most lines as it cuts the first one.
+    lines = [line for line in sample.splitlines() if line.strip()][:20]
+    best, score = ",", 0
+    for candidate in CSV_DELIMITERS:
+        first = lines[0].count(candidate) if lines else 0
+        agreeing = sum(line.count(candidate) == first for line in lines) if first else 0
+        if agreeing > score:
+            best, score = candidate, agreeing
+    return best
+
+
+def _is_header(first: list[str], below: list[list[str]], sample: str) -> bool:
+    """Whether the first row of a CSV file is a header line (see ``read_csv``)."""
+
+    def word(cell: str) -> bool:  # not a number, nor a bad number (1_0, nan) of a data row
+        return bool(cell.strip()) and _cell_number(cell) is None and not _looks_numeric(cell)
+
+    numeric = [c for c in range(len(first))
+               if below and 2 * sum(c < len(row) and _cell_number(row[c]) is not None for row in below) > len(below)]
+    if numeric:
+        return any(word(first[c]) for c in numeric)
+    if below:
+        import csv
+
+        try:
+            return csv.Sniffer().has_header(sample)
+        except csv.Error:
+            pass
+    return any(word(cell) for cell in first)
 
 
 def _looks_numeric(cell: str) -> bool:

@@ -1,10 +1,12 @@
 """Model files: an ``.npz`` archive of parameter arrays plus a JSON description; no pickle.
 
 This module knows the file format only; it imports nothing of the model (``Model.save`` and
-``Model.load`` call it). Layout (format ``shrink.model``, version 1)::
+``Model.load`` call it). Layout (format ``shrink.model``, version 1 or 2)::
 
     __shrink__          uint8 bytes of UTF-8 JSON: {"format", "version", "dtype",
-                        "layers": [{"type", "config"}], "loss": {...}, "optimizer": {...} | null}
+                        "layers": [{"type", "config"}], "loss": {...}, "optimizer": {...} | null,
+                        version 2 only, each optional: "classes": [class names],
+                        "standardizer": {"mean": [...], "scale": [...]}}
     layers.{i}.{param}  the arrays (weights, biases) of layer i, or, in a sparse file,
     layers.{i}.{param}.csr.{data,indices,indptr,shape}  the same array in CSR form
 
@@ -42,7 +44,15 @@ __all__ = ["FORMAT", "VERSION", "SparseArray", "atomic_write", "from_csr", "json
            "read_archive", "read_json_text", "read_model", "to_csr", "write_archive"]
 
 FORMAT = "shrink.model"
-VERSION = 1
+#: The newest model-format version this shrink reads. Version 2 adds two optional entries to
+#: the description, ``classes`` (the class names a CSV's label column held) and
+#: ``standardizer`` (the feature means and scales learned on the training data); a model with
+#: neither is written as version 1, so older shrink still reads it.
+VERSION = 2
+#: Keys of a model's description that only version 2 files hold.
+VERSION_2_KEYS = ("classes", "standardizer")
+#: Checkpoints have their own version, unchanged by the model format's.
+CHECKPOINT_VERSION = 1
 _META = "__shrink__"
 
 
@@ -167,7 +177,9 @@ def model_bytes(model, *, sparse: bool = False) -> bytes:
     Any object with ``get_config()`` and ``parameters()`` (name, value records) will do: this
     module knows the file format, not the model.
     """
-    meta = {"format": FORMAT, "version": VERSION, **model.get_config()}
+    config = model.get_config()
+    version = 2 if any(key in config for key in VERSION_2_KEYS) else 1
+    meta = {"format": FORMAT, "version": version, **config}
     arrays = {}
     for param in model.parameters():
         key, value = param[0], param[1]
@@ -207,16 +219,16 @@ def _brief(value, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _check_version(meta: dict, where: str, what: str) -> None:
-    """Refuse a format version that is not a whole number from 1 to ``VERSION``."""
+def _check_version(meta: dict, where: str, what: str, latest: int = VERSION) -> None:
+    """Refuse a format version that is not a whole number from 1 to ``latest``."""
     version = meta.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ModelFileError(f"{where!r} has an invalid {what} version {_brief(version)} "
-                             f"(expected a whole number from 1 to {VERSION})")
-    if version > VERSION:
+                             f"(expected a whole number from 1 to {latest})")
+    if version > latest:
         if what == "model format":
             raise ModelFileError(f"{where!r} was written by a newer shrink (model format version {version!r}; "
-                                 f"this shrink reads up to {VERSION}); upgrade shrink to load it")
+                                 f"this shrink reads up to {latest}); upgrade shrink to load it")
         raise ModelFileError(f"{where!r} was written by a newer shrink ({what} version {version!r})")
 
 
@@ -370,13 +382,13 @@ CHECKPOINT_FORMAT = "shrink.checkpoint"
 
 def write_archive(path, meta: dict, arrays: dict[str, np.ndarray], *, kind: str = CHECKPOINT_FORMAT) -> None:
     """Atomically write a JSON ``meta`` and named arrays (a checkpoint) as one ``.npz``."""
-    atomic_write(path, _archive_bytes({"format": kind, "version": VERSION, **meta}, arrays))
+    atomic_write(path, _archive_bytes({"format": kind, "version": CHECKPOINT_VERSION, **meta}, arrays))
 
 
 def read_archive(path, *, kind: str = CHECKPOINT_FORMAT) -> tuple[dict, dict[str, np.ndarray]]:
     """``(meta, arrays)`` of a file ``write_archive`` wrote; ``ModelFileError`` otherwise (a
     damaged or truncated archive, a description that is not a JSON object of this ``kind``, a
-    version that is not a whole number from 1 to ``VERSION``). What the meta and arrays hold
+    version that is not a whole number from 1 to ``CHECKPOINT_VERSION``). What the meta and arrays hold
     is for the caller to check."""
     where = os.fspath(path)
     if not os.path.exists(where):
@@ -390,7 +402,7 @@ def read_archive(path, *, kind: str = CHECKPOINT_FORMAT) -> tuple[dict, dict[str
     meta = _meta_of(entries, where, "checkpoint")
     if meta.get("format") != kind:
         raise ModelFileError(f"{where!r} is not a shrink checkpoint (format {_brief(meta.get('format'))})")
-    _check_version(meta, where, "checkpoint")
+    _check_version(meta, where, "checkpoint", CHECKPOINT_VERSION)
     return meta, {name: array for name, array in entries.items() if name != _META}
 
 
