@@ -7,6 +7,7 @@
     DIR/metrics.json    final train/validation metrics
     DIR/*.png           loss, accuracy, weights, decision boundary, pre-activations, fit
     DIR/report.html     one self-contained page with all of it
+    DIR/baseline/       with --baseline: the twin run, every penalty, dropout and decay off
 
 Every file is written atomically (temporary file, fsync, rename), so a crash never leaves a
 half-written file where a good one was. ``RunDirectory`` owns the lifecycle:
@@ -42,13 +43,15 @@ from . import plots, report
 from .config import ConfigError, resolve, to_toml
 from .experiment import Dataset, Run, evaluate_run, load_data, streams
 
-__all__ = ["FileWriter", "RunDirectory", "RunDirectoryError", "read_history", "rows_csv"]
+__all__ = ["BASELINE", "FileWriter", "RunDirectory", "RunDirectoryError", "read_history", "rows_csv"]
 
 #: What shrink writes into a run or sweep directory (``--overwrite`` removes exactly these).
 OUTPUTS = ("config.toml", "model.npz", "model-sparse.npz", "model-compact.npz", "checkpoint.npz", "history.csv",
            "metrics.json", "report.html", "*.png", "results.csv", "folds.csv", "best.json", "sweep.sqlite",
            "sweep.sqlite-wal", "sweep.sqlite-shm", ".tmp-*")
 LOCK = ".shrink.lock"
+#: Where ``shrink train --baseline`` writes the twin with every penalty off: a run directory.
+BASELINE = "baseline"
 
 
 class RunDirectoryError(ShrinkError):
@@ -237,8 +240,9 @@ class RunDirectory:
             writer.put("loss.png", report.figure_png(figure))
         return writer.written
 
-    def write(self, run: Run) -> list[str]:
-        """Write every file of ``run`` into the directory; return their names."""
+    def write(self, run: Run, baseline: Run | None = None) -> list[str]:
+        """Write every file of ``run`` into the directory; return their names. With
+        ``baseline`` (its twin, written in ``baseline/``) the report compares the two."""
         writer = FileWriter(self.path)
         writer.put("config.toml", to_toml(run.config))
         writer.put("model.npz", run.model.to_bytes())
@@ -246,11 +250,17 @@ class RunDirectory:
         writer.put("metrics.json", json_text(run.metrics, indent=2) + "\n")
         from .run_report import figures, report_html
 
-        pngs = {name: report.figure_png(figure) for name, figure in figures(run).items()}
+        pngs = {name: report.figure_png(figure) for name, figure in figures(run, baseline).items()}
         for name, png in pngs.items():
             writer.put(name, png)
-        writer.put("report.html", report_html(run, pngs))
+        writer.put("report.html", report_html(run, pngs, baseline))
         return writer.written
+
+    @property
+    def baseline(self) -> RunDirectory | None:
+        """The baseline twin's directory (``DIR/baseline/``, from ``--baseline``), if it holds a run."""
+        twin = RunDirectory(self.file(BASELINE))
+        return twin if os.path.exists(twin.file("model.npz")) else None
 
     def read(self) -> tuple[dict, Model]:
         """The resolved config and the model of the run."""
