@@ -3,7 +3,7 @@
     python benchmarks/run.py [--quick] [--only 1,3]
 
 Workloads (targets are ratios measured in this one run):
-  1. seed-000 spiral, 3000 x 2 -> 128 -> 3, full batch, SGD + momentum, L2
+  1. the 2000 x 3 spiral, 3000 x 2 -> 128 -> 3, full batch, SGD + momentum, L2
      vs PyTorch eager (1 and 2 threads), scikit-learn MLPClassifier, and the bare-GEMM floor.
      Target: <= 0.5 x PyTorch's best and <= 2.5 x the GEMM floor.
   2. MNIST-shaped (60 000 x 784, 10 classes), 784-256-128-10 ReLU, L2 on all weights, Adam,
@@ -35,7 +35,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import shrink  # noqa: E402
-from seed_spiral import seed_data, time_shrink, time_torch  # noqa: E402
+from spiral import spiral_data, time_shrink, time_torch  # noqa: E402
 
 ROWS: list[tuple] = []
 MISSING: set[str] = set()
@@ -116,7 +116,7 @@ def sklearn_spiral(X, y, epochs: int) -> float:
 
 def workload_spiral(quick: bool) -> None:
     epochs, repeats = (300, 3) if quick else (2000, 5)
-    X, y = seed_data()
+    X, y = spiral_data()
     name = "1 spiral 2-128-3 (ms/epoch)"
     ours = median_time(lambda: time_shrink(X, y, epochs), repeats)
     row(name, "shrink", ours, "ms")

@@ -18,13 +18,15 @@ SRC = pathlib.Path(shrink.__file__).parent
 ALIASES = {"select.py", "plots.py", "cli.py", "__main__.py"}
 #: Optional dependencies an engine module may import (lazily, inside the function that needs it;
 #: the scikit-learn estimators, a package import ``shrink`` never loads, at the top).
-OPTIONAL = {"lbfgs.py": {"scipy"}, "data.py": {"sklearn"},
-            **{f"sklearn/{name}": {"sklearn"} for name in ("__init__.py", "base.py", "mlp.py", "linear.py")}}
+OPTIONAL = {"lbfgs.py": {"scipy"}, "data.py": {"sklearn"}, "linear/figures.py": {"matplotlib"}, "history.py": {"matplotlib"},
+            **{f"sklearn/{name}": {"sklearn"} for name in ("__init__.py", "base.py", "mlp.py", "linear.py", "cv.py")}}
 
 
 def engine_modules():
-    """The engine's modules: ``src/shrink/*.py`` (less the aliases) and the estimators' package."""
-    return sorted([p for p in SRC.glob("*.py") if p.name not in ALIASES] + list((SRC / "sklearn").glob("*.py")))
+    """The engine's modules: ``src/shrink/*.py`` (less the aliases), the solvers' package and
+    the estimators' package."""
+    return sorted([p for p in SRC.glob("*.py") if p.name not in ALIASES] + list((SRC / "linear").glob("*.py"))
+                  + list((SRC / "sklearn").glob("*.py")))
 
 
 def engine_name(path):
@@ -71,12 +73,13 @@ def test_no_engine_module_imports_the_application_or_its_dependencies(path):
 
 
 def private_engine_names():
-    """Names defined with a leading underscore inside the engine's classes and modules."""
+    """Names defined with a leading underscore inside the engine's classes and modules (less
+    the notebook display protocol, ``_repr_html_``, which is public like a dunder)."""
     names = set()
     for path in engine_modules():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name.startswith("_") \
-                    and not node.name.startswith("__"):
+                    and not node.name.startswith("__") and not node.name.startswith("_repr_"):
                 names.add(node.name)
     return names
 

@@ -89,8 +89,19 @@ def test_same_config_and_seed_give_identical_runs(capsys, tmp_path):
 def test_presets_lists_the_shipped_configs(capsys):
     code, out, _ = run(capsys, "presets")
     assert code == 0
-    assert [line.split()[0] for line in out.splitlines()] == sorted(
-        ["seed-spiral", "nnfs-ch14", "logistic-l2", "sine-regression", "digits-small"])
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines[:5]] == sorted(
+        ["spiral-2000x3-sgd", "spiral-200x3-adam", "logistic-l2", "sine-regression", "digits-small"])
+    assert [line.split()[:4] for line in lines[5:]] == [["seed-spiral", "old", "name", "of"],
+                                                        ["nnfs-ch14", "old", "name", "of"]]
+
+
+def test_old_preset_names_still_work_and_say_what_they_are(capsys):
+    code, out, _ = run(capsys, "presets", "show", "seed-spiral")
+    assert code == 0 and out.startswith("# seed-spiral is the old name of the preset spiral-2000x3-sgd\n")
+    assert tomllib.loads(out)["name"] == "spiral-2000x3-sgd"
+    code, out, _ = run(capsys, "train", "preset:nnfs-ch14", "--dry-run")
+    assert code == 0 and tomllib.loads(out)["name"] == "spiral-200x3-adam"
 
 
 @pytest.mark.parametrize("preset", ["sine-regression", "digits-small", "logistic-l2"])

@@ -12,7 +12,7 @@ MINIMAL = {
 
 def test_every_preset_resolves_and_the_pinned_ones_exist():
     names = presets()
-    assert {"seed-spiral", "nnfs-ch14", "logistic-l2", "sine-regression", "digits-small"} <= set(names)
+    assert {"spiral-2000x3-sgd", "spiral-200x3-adam", "logistic-l2", "sine-regression", "digits-small"} <= set(names)
     for name in names:
         assert resolve(load_config(f"preset:{name}"))["name"] == name
 
@@ -21,13 +21,14 @@ def test_resolve_fills_every_default():
     config = resolve(MINIMAL)
     assert config["name"] == "run" and config["seed"] == 0
     assert config["data"] == {"source": "spiral", "samples": 100, "classes": 3, "noise": 0.2, "validation": 0.2,
-                              "target": -1, "scale": 1.0, "train_size": 0}
+                              "target": -1, "columns": [], "drop": [], "scale": 1.0, "standardize": False,
+                              "train_size": 0}
     assert config["layers"][0] == {"type": "dense", "units": 3, "weight_l1": 0.0, "weight_l2": 0.0,
                                    "bias_l1": 0.0, "bias_l2": 0.0, "input_l1": 0.0, "penalty_factor": 1.0,
                                    "init": "small_normal"}
     assert config["optimizer"] == {"type": "sgd", "learning_rate": 1.0, "decay": 0.0, "momentum": 0.0}
     assert config["train"] == {"epochs": 1, "batch_size": 0, "shuffle": True, "dtype": "float32", "checkpoint_every": 0,
-                               "validation_split": 0.0}
+                               "validation_split": 0.0, "baseline": False}
 
 
 def test_resolved_config_round_trips_through_toml():
@@ -96,6 +97,8 @@ def test_bad_configs_name_the_key_and_what_is_allowed(change, match):
 
 
 def test_unknown_preset_and_unreadable_files(tmp_path):
+    with pytest.raises(ConfigError, match="unknown preset 'spiral-2000x3-sdg'; did you mean 'spiral-2000x3-sgd'"):
+        load_config("preset:spiral-2000x3-sdg")
     with pytest.raises(ConfigError, match="unknown preset 'seed-spirl'; did you mean 'seed-spiral'"):
         load_config("preset:seed-spirl")
     with pytest.raises(ConfigError, match="cannot read config"):

@@ -146,3 +146,29 @@ def test_readme_timings_name_their_machine():
         line = README[README.rfind("\n", 0, match.start()) + 1: README.find("\n", match.end())]
         paragraph = README[README.rfind("\n\n", 0, match.start()): README.find("\n\n", match.end())]
         assert "development machine" in paragraph or "2-core" in paragraph, textwrap.shorten(line, 120)
+
+
+def test_the_path_block():
+    shown = block_after("### Linear models: the exact path, and λ by cross-validation")
+    assert shown[0].startswith("$ shrink ")
+    assert printed(*shown[0][len("$ shrink "):].split()) == shown[1:]
+
+
+def test_the_notebook_block_runs():
+    """The "In a notebook" block, after the 30-second example has made a model and history
+    (fewer epochs); each bare expression's display is what a notebook would show."""
+    from matplotlib.figure import Figure
+
+    setup = "\n".join(block_after("## In 30 seconds")).replace("epochs=2001", "epochs=50").replace(", print_every=500", "")
+    scope = {}
+    exec(compile(setup, "README", "exec"), scope)
+    shown = []
+    for line in block_after("### In a notebook"):
+        code = line.split("  #")[0].strip()
+        if code.isidentifier() or code.endswith(".plot()"):  # a notebook displays the value
+            shown.append(eval(code, scope))
+        elif code:
+            exec(code, scope)
+    model, history, curves, result, curve = shown
+    assert "Dense" in model._repr_html_() and "val_accuracy" in history._repr_html_()
+    assert "layers.0.weight_l2" in result._repr_html_() and isinstance(curves, Figure) and isinstance(curve, Figure)

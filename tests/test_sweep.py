@@ -239,7 +239,8 @@ def test_sweep_command_writes_everything(tmp_path, monkeypatch, capsys):
     header = (tmp_path / "sw" / "results.csv").read_text().splitlines()[0].split(",")
     assert header[0] == "layers.0.weight_l2" and "mean_val_data_loss" in header and "se_val_data_loss" in header
     assert len((tmp_path / "sw" / "folds.csv").read_text().splitlines()) == 1 + 4 * 2
-    assert (tmp_path / "sw" / "report.html").read_text().count("data:image/png;base64,") == 2
+    assert (tmp_path / "sw" / "report.html").read_text().count("data:image/png;base64,") == 3  # + weight norms
+    assert "weight_norms.png" in names and "mean_weight_norm_layers[0]" in header
     assert main(["evaluate", "sw"]) == 0  # a sweep directory is a run directory of its refit
     code = main(["sweep", "preset:digits-small", "--grid", "layers.0.weight_l2=0", "--out", "sw", "--quiet"])
     assert code == 2 and "already holds files" in capsys.readouterr().err

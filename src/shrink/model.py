@@ -74,6 +74,13 @@ class Model:
         self.dtype = np.dtype(_DTYPES[str(dtype)])
         #: Set to True (by a callback, say) to stop ``fit`` after the current epoch.
         self.stop_training = False
+        #: Class names in label order (label i is ``classes[i]``) when the training labels were
+        #: names, such as a CSV's ``setosa``; None otherwise. Saved in the model file.
+        self.classes: tuple[str, ...] | None = None
+        #: The ``shrink.preprocessing.Standardizer`` the training features went through, or
+        #: None. The model's methods take features as they come out of it: pass raw rows
+        #: through ``preprocess`` first. Saved in the model file.
+        self.standardizer = None
         self.n_features, self.n_outputs = _check_chain(layers)
         _check_head(layers, loss, self.n_outputs)
         # A ReLU between two Dense layers may overwrite the first's output buffer and the
@@ -327,6 +334,12 @@ class Model:
         """
         return self._evaluate(*self.check_data(X, y))
 
+    def preprocess(self, X) -> np.ndarray:
+        """Raw feature rows as the network takes them: ``standardizer.transform(X)`` when the
+        model has a standardizer, else X unchanged. (``predict``, ``evaluate`` and ``fit``
+        take features already preprocessed.)"""
+        return X if self.standardizer is None else self.standardizer.transform(X)
+
     def predict(self, X) -> np.ndarray:
         """Outputs (n, n_outputs): probabilities for Softmax/Sigmoid heads, values otherwise."""
         return self._outputs(self._check_X(X))
@@ -337,15 +350,21 @@ class Model:
 
     # ------------------------------------------------------------------ persistence
     def get_config(self) -> dict:
-        """Everything but the parameters, JSON-ready: dtype, layers, loss, optimizer."""
+        """Everything but the parameters, JSON-ready: dtype, layers, loss, optimizer, and, when
+        the model has them, ``classes`` and ``standardizer`` (``{"mean", "scale"}``)."""
         optimizer = self.optimizer
-        return {
+        config = {
             "dtype": str(self.dtype),
             "layers": [{"type": type(layer).__name__, "config": layer.get_config()} for layer in self.layers],
             "loss": {"type": type(self.loss).__name__, "config": self.loss.get_config()},
             "optimizer": None if optimizer is None else {"type": type(optimizer).__name__,
                                                          "config": optimizer.get_config()},
         }
+        if self.classes is not None:
+            config["classes"] = list(self.classes)
+        if self.standardizer is not None:
+            config["standardizer"] = self.standardizer.get_config()
+        return config
 
     @classmethod
     def from_config(cls, config: dict, arrays: dict[str, np.ndarray] | None = None) -> Model:
@@ -362,7 +381,7 @@ class Model:
 
         if not isinstance(config, dict):
             raise ModelFileError(f"a model description must be a JSON object, got {type(config).__name__}")
-        keys = ("dtype", "layers", "loss", "optimizer")
+        keys = ("dtype", "layers", "loss", "optimizer", "classes", "standardizer")
         unknown = [key for key in config if key not in keys]
         if unknown:
             raise ModelFileError(f"the model description has unknown keys {', '.join(map(brief, unknown))} "
@@ -383,9 +402,19 @@ class Model:
                 raise ModelFileError(f"the model file has arrays for {', '.join(map(brief, extra[:3]))}, which no "
                                      "layer of its description has")
         try:
-            return cls(built, loss=loss, optimizer=optimizer, dtype=config["dtype"])
+            model = cls(built, loss=loss, optimizer=optimizer, dtype=config["dtype"])
         except (TypeError, ValueError) as error:
             raise ModelFileError(f"the model file describes an invalid model ({error})") from None
+        if config.get("classes") is not None:
+            model.classes = _classes(config["classes"], model)
+        if config.get("standardizer") is not None:
+            from .preprocessing import Standardizer
+
+            model.standardizer = Standardizer.from_config(config["standardizer"])
+            if len(model.standardizer.mean_) != model.n_features:
+                raise ModelFileError(f"the model file's standardizer has {len(model.standardizer.mean_)} features, "
+                                     f"but the model takes {model.n_features}")
+        return model
 
     def copy(self, dtype: str | None = None) -> Model:
         """An independent copy (parameters included), optionally in another dtype."""
@@ -430,6 +459,15 @@ class Model:
     def summary(self) -> str:
         """A table of the network: each layer with its output width, parameter count and the
         penalties on it, then the totals and the loss and optimizer. Returned, not printed."""
+        headers, rows, footer = self._summary_table()
+        widths = [max(len(h), *(len(row[j]) for row in rows)) for j, h in enumerate(headers)]
+        lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
+        lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+        lines.append(footer)
+        return "\n".join(lines)
+
+    def _summary_table(self) -> tuple[tuple[str, ...], list[tuple[str, ...]], str]:
+        """``summary``'s content: headers, a row of strings per layer, and the totals line."""
         rows, width, total = [], self.n_features, 0
         for i, layer in enumerate(self.layers):
             count = sum(getattr(layer, name).size for name in layer.params)
@@ -437,18 +475,38 @@ class Model:
             width = getattr(layer, "n_neurons", width)
             penalties = ", ".join(f"{name}: {p!r}" for name in layer.params for p in layer.penalties_of(name))
             rows.append((f"{i}", type(layer).__name__, f"(n, {width})", f"{count}", penalties or "-"))
-        headers = ("#", "layer", "output", "parameters", "penalties")
-        widths = [max(len(h), *(len(row[j]) for row in rows)) for j, h in enumerate(headers)]
-        lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
-        lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-        lines.append(f"{total} parameters ({self.dtype}); input (n, {self.n_features}); loss {self.loss!r}; "
-                     f"optimizer {self.optimizer!r}")
-        return "\n".join(lines)
+        footer = (f"{total} parameters ({self.dtype}); input (n, {self.n_features}); loss {self.loss!r}; "
+                  f"optimizer {self.optimizer!r}")
+        return ("#", "layer", "output", "parameters", "penalties"), rows, footer
+
+    def _repr_html_(self) -> str:
+        """``summary`` as an HTML table, for notebooks."""
+        import html
+
+        headers, rows, footer = self._summary_table()
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+        return (f"<table><caption>Model</caption><tr>{head}</tr>{body}</table>"
+                f"<p>{html.escape(footer)}</p>")
 
     def __repr__(self) -> str:
         inner = ",\n".join(f"    {layer!r}" for layer in self.layers)
         optimizer = f", optimizer={self.optimizer!r}" if self.optimizer is not None else ""
         return f"Model([\n{inner},\n], loss={self.loss!r}{optimizer}, dtype='{self.dtype}')"
+
+
+def _classes(names, model: Model) -> tuple[str, ...]:
+    """Checked class names of a model file: distinct strings, one per class of the head."""
+    from reprlib import repr as brief
+
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names) \
+            or len(set(names)) != len(names):
+        raise ModelFileError(f"the model file's classes must be a list of distinct names, got {brief(names)}")
+    k = model.n_outputs
+    if not model.loss.is_classifier or len(names) != (2 if k == 1 else k):
+        raise ModelFileError(f"the model file names {len(names)} classes, but its head has {k} outputs"
+                             + ("" if model.loss.is_classifier else " and a regression loss"))
+    return tuple(names)
 
 
 def _build(kind: str, entry, *, index: int | None = None, arrays=None) -> object:

@@ -126,9 +126,12 @@ def _stopping_line(metrics: dict) -> str | None:
 # ---------------------------------------------------------------------------- commands
 def cmd_train(args) -> int:
     from .experiment import prepare, train
-    from .rundir import RunDirectory
+    from .rundir import BASELINE, RunDirectory
     from .tables import metrics_table
+    from .verdict import run_verdict, verdict_text
 
+    if args.baseline:  # the same as [train] baseline = true (and a resume command repeats it)
+        args.set = [*(args.set or []), "train.baseline=true"]
     config = _config(args.config, args.set)
     if args.dry_run:
         from .config import to_toml
@@ -158,15 +161,39 @@ def cmd_train(args) -> int:
             written = directory.write_diverged(config, error.history, error)
             print(f"diverged run written to {directory.path}/ ({', '.join(written)})", file=sys.stderr)
             raise
-        files = directory.write(run)
+        twin, off = _train_baseline(config, directory, args, resume) if config["train"]["baseline"] else (None, [])
+        files = directory.write(run, twin)
     print(f"{config['name']}: {run.metrics['epochs']} epochs in {run.seconds:.1f} s")
     print(metrics_table(run.metrics))
     stopping = _stopping_line(run.metrics)
     if stopping:
         print(stopping)
     print(f"exactly-zero weights: {run.metrics['zero_weights']:.1%}")
-    print(f"run written to {directory.path}/ ({', '.join(files)})")
+    if twin is not None:
+        switched = ", ".join(off) or "nothing: this run has no penalty, dropout or weight decay"
+        print(f"baseline twin: {twin.metrics['epochs']} epochs in {twin.seconds:.1f} s; switched off: {switched}")
+    print(verdict_text(run_verdict(run, twin, label=config["name"], reference_label="the baseline")))
+    print(f"run written to {directory.path}/ ({', '.join(files)})"
+          + (f"; its baseline twin to {directory.file(BASELINE)}/" if twin is not None else ""))
     return 0
+
+
+def _train_baseline(config: dict, directory, args, resume: bool):
+    """Train the twin of ``config`` with every penalty, dropout and weight decay off into
+    ``DIR/baseline/`` (same data, initial weights and batches); return its Run."""
+    from .experiment import baseline_config, train
+    from .rundir import BASELINE, RunDirectory
+
+    twin_config, off = baseline_config(config)
+    twin = RunDirectory(directory.file(BASELINE))
+    os.makedirs(twin.path, exist_ok=True)
+    twin.write_config(twin_config)
+    bar, callback = _progress(config["train"]["epochs"], args.quiet, "baseline")
+    with bar:
+        run = train(twin_config, callback=callback, checkpoint=twin.checkpoint,
+                    resume=resume and os.path.exists(twin.checkpoint), twin_of=config)
+    twin.write(run)
+    return run, off
 
 
 def cmd_demo(args) -> int:
@@ -195,15 +222,36 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    from ..persistence import atomic_write
+    from .compare import compare_report, compare_runs, compare_text
+    from .rundir import RunDirectory
+
+    comparison = compare_runs(args.run_dirs)  # every refusal before the output directory exists
+    out = RunDirectory.create(args.out, "compare", overwrite=args.overwrite)
+    with _guarded(out, args, resumable=lambda: False):
+        html, pngs = compare_report(comparison)
+        for file, png in pngs.items():
+            atomic_write(out.file(file), png)
+        atomic_write(out.file("report.html"), html.encode("utf-8"))
+    print(compare_text(comparison))
+    print(f"report: {out.file('report.html')}")
+    return 0
+
+
 def cmd_presets(args) -> int:
-    from .config import preset_text, presets
+    from .config import PRESET_ALIASES, preset_text, presets
 
     if args.action is None:
         for name, description in presets().items():
             print(f"{name:18s} {description}")
+        for old, new in PRESET_ALIASES.items():
+            print(f"{old:18s} old name of {new}")
         return 0
     if args.name is None:
         raise UsageError("presets show needs a NAME; `shrink presets` lists them")
+    if args.name in PRESET_ALIASES:  # a TOML comment, so the output stays a valid config
+        print(f"# {args.name} is the old name of the preset {PRESET_ALIASES[args.name]}")
     sys.stdout.write(preset_text(args.name))
     return 0
 
@@ -215,30 +263,30 @@ def cmd_evaluate(args) -> int:
     from .tables import confusion_table, metrics_table
 
     config, model = RunDirectory(args.run_dir).read()
-    results = {label: scores(model, X, y) for label, X, y in evaluation_sets(config, args.data)}
+    results = {label: scores(model, X, y) for label, X, y in evaluation_sets(config, args.data, model)}
     if args.json:
         print(json_text(results, indent=2))
         return 0
     if args.data is None:
         print(metrics_table(results))
     else:
-        print("\n".join(f"{k}: " + ", ".join(f"{m}={v:.4f}" for m, v in r.items() if isinstance(v, float))
+        from .formats import number
+
+        print("\n".join(f"{k}: " + ", ".join(f"{m}={number(m, v)}" for m, v in r.items() if isinstance(v, float))
                         for k, r in results.items()))
     for label, result in results.items():
         if "confusion" in result:
-            print(confusion_table(label, result["confusion"], result["per_class_accuracy"]))
+            print(confusion_table(label, result["confusion"], result["per_class_accuracy"], model.classes))
     return 0
 
 
 def cmd_predict(args) -> int:
-    from ..data import load_csv
     from ..persistence import atomic_write
-    from .predictions import predictions_csv
+    from .predictions import prediction_inputs, predictions_csv
     from .rundir import RunDirectory
 
     config, model = RunDirectory(args.run_dir).read()
-    X, _ = load_csv(args.input, target=None)
-    outputs = model.predict(X * config["data"]["scale"])
+    outputs = model.predict(prediction_inputs(config, model, args.input))
     text = predictions_csv(model, outputs)
     if args.output:
         atomic_write(args.output, text.encode("utf-8"))
@@ -252,8 +300,10 @@ def cmd_report(args) -> int:
     from .rundir import RunDirectory
 
     directory = RunDirectory(args.run_dir)
-    files = directory.write(directory.rebuild())
-    print(f"report rebuilt: {directory.file('report.html')} ({len(files)} files)")
+    twin = directory.baseline
+    files = directory.write(directory.rebuild(), twin.rebuild() if twin is not None else None)
+    print(f"report rebuilt: {directory.file('report.html')} ({len(files)} files"
+          + (", compared with its baseline twin)" if twin is not None else ")"))
     return 0
 
 
@@ -412,6 +462,62 @@ def cmd_geometry(args) -> int:
     return 0
 
 
+def cmd_path(args) -> int:
+    from .config import resolve, to_toml
+    from .pathrun import (check_request, command_line, cv_csv, figures, load_path_data, path_config, path_csv,
+                          path_report, run_path, summary_lines)
+    from .report import figure_png
+    from .rundir import FileWriter, RunDirectory
+
+    data = load_path_data(args.data, args.target)  # every refusal before the directory exists
+    check_request(data, loss=args.loss, cv=args.cv)
+    directory = RunDirectory.create(args.out, f"path-{data.name}")
+    with _guarded(directory, args):
+        result = run_path(data, loss=args.loss, l1_ratio=args.l1_ratio, n_lambdas=args.n_lambdas, cv=args.cv,
+                          choice=args.choice, lam=args.lambda_, n_jobs=args.jobs)
+        writer = FileWriter(directory.path)
+        writer.put("path.csv", path_csv(result))
+        if result.estimator is not None:
+            writer.put("cv.csv", cv_csv(result))
+        pngs = {name: figure_png(figure) for name, figure in figures(result).items()}
+        for name, png in pngs.items():
+            writer.put(name, png)
+        if result.model is not None:
+            writer.put("model.npz", result.model.to_bytes())
+            writer.put("config.toml", to_toml(resolve(path_config(result))))
+        writer.put("report.html", path_report(result, pngs, command_line(args)))
+    for warning in result.warnings:
+        print(f"shrink: warning: {warning}", file=sys.stderr)
+    print("\n".join(summary_lines(result)))
+    print(f"written to {directory.path}/ ({', '.join(writer.written)})")
+    return 0
+
+
+def cmd_playground(args) -> int:
+    try:
+        from .playground.server import serve
+    except ImportError as error:
+        if (error.name or "").split(".")[0] not in ("starlette", "uvicorn"):
+            raise
+        print('shrink: the playground needs its web server: pip install "shrink[playground]"', file=sys.stderr)
+        return EXIT_USAGE
+    url = f"http://{args.host}:{args.port}/"
+
+    def ready():
+        print(f"shrink playground: {url} (Ctrl-C stops)", flush=True)
+        if not args.no_browser:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    try:
+        serve(args.host, args.port, on_startup=ready)
+    except KeyboardInterrupt:  # Ctrl-C is how a server is meant to stop: not a failure
+        pass
+    print("shrink playground: stopped")
+    return 0
+
+
 def cmd_sweep(args) -> int:
     from tqdm import tqdm
 
@@ -479,6 +585,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out (default runs/NAME) from its checkpoint, exactly")
     p.add_argument("--dry-run", action="store_true", help="print the resolved config (every default filled in) and exit")
+    p.add_argument("--baseline", action="store_true",
+                   help="also train the twin with every penalty, dropout and weight decay off, from the same initial "
+                        "weights and batch order, into DIR/baseline/, and compare (= [train] baseline = true)")
     p.set_defaults(func=cmd_train)
 
     p = commands.add_parser("demo", help="the 2000 x 3 spiral with no penalty, L2 and L1 (and early stopping), compared")
@@ -491,6 +600,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=_positive_int, default=DEFAULT_THREADS, metavar="N",
                    help=f"BLAS threads (default {DEFAULT_THREADS}: the same bytes on any machine, steady under load)")
     p.set_defaults(func=cmd_demo)
+
+    p = commands.add_parser("compare", help="compare finished runs: a verdict for each against the first",
+                            description="Compare finished run directories. The first RUN_DIR is the reference; "
+                                        "each other run gets a verdict against it (validation data loss and "
+                                        "accuracy, train-validation gap, weight norms, exact zeros, as means and "
+                                        "ranges over the last 10%% of epochs). With one RUN_DIR, the reference is "
+                                        "its baseline twin RUN_DIR/baseline/ (shrink train --baseline). Writes "
+                                        "report.html and curves.png into --out.")
+    p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="run directories; the first is the reference")
+    p.add_argument("--out", metavar="DIR", help="where the report goes (default: runs/compare, runs/compare-2, ... "
+                                                "never overwriting)")
+    p.add_argument("--overwrite", action="store_true", help="allow --out to be a directory that already holds files")
+    p.set_defaults(func=cmd_compare)
 
     p = commands.add_parser("presets", help="list the shipped configs, or show one: presets show NAME")
     p.add_argument("action", nargs="?", choices=["show"], help="show: print a preset's TOML")
@@ -505,7 +627,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("predict", help="predictions for the rows of a CSV of features")
     p.add_argument("run_dir", metavar="RUN_DIR")
-    p.add_argument("input", metavar="INPUT.csv", help="numeric CSV, one sample per row, features only (a header line is allowed)")
+    p.add_argument("input", metavar="INPUT.csv", help="CSV, one sample per row, with the training file's columns (its target "
+                   "column, if there, is dropped) or the features only; a header line is allowed")
     p.add_argument("--output", metavar="FILE", help="write the predictions here instead of stdout")
     p.set_defaults(func=cmd_predict)
 
@@ -569,6 +692,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", default="geometry.png")
     p.add_argument("--radius", type=float, default=1.0, help="the constraint's radius t")
     p.set_defaults(func=cmd_geometry)
+
+    p = commands.add_parser("path", help="a lasso/elastic-net path, λ chosen by k-fold CV: CSV, pictures, report, model",
+                            description="Solve a linear model (least squares or logistic) exactly along a path of "
+                                        "λ, optionally choose λ by k-fold cross-validation, and write path.csv, "
+                                        "cv.csv, path.png, cv.png, report.html and the chosen model.",
+                            epilog="model.npz: with --lambda L the solution at L; else with --cv K the solution at "
+                                   "λ_1se (--choice min: λ_min); else none (a path alone does not choose λ). "
+                                   "DIR then reads as a run directory: shrink predict DIR FEATURES.csv. "
+                                   "Features are used as given (not standardized).")
+    p.add_argument("data", metavar="DATA", help="a CSV file (a header line allowed) or sklearn:NAME (diabetes, ...)")
+    p.add_argument("--target", metavar="COL", help="the target column: header name or index (default: the last)")
+    p.add_argument("--loss", choices=["squared_error", "log_loss"], default="squared_error",
+                   help="squared_error (default) or log_loss (logistic regression on class labels)")
+    p.add_argument("--l1-ratio", type=_argument(float, lambda v: 0 <= v <= 1, "a number in [0, 1]", echo_value=True),
+                   default=1.0, metavar="R", help="λ₁ = λ·R, λ₂ = λ·(1 − R)/2 (default 1: the lasso)")
+    p.add_argument("--cv", type=_argument(int, lambda v: v >= 2, "an integer >= 2 (the number of folds)",
+                                          echo_value=True), metavar="K", help="choose λ by K-fold cross-validation")
+    p.add_argument("--choice", choices=["1se", "min"], default="1se",
+                   help="with --cv, the model at λ_1se (default) or λ_min")
+    p.add_argument("--lambda", dest="lambda_", type=_argument(float, lambda v: 0 <= v < float("inf"),
+                                                              "a finite number >= 0", echo_value=True),
+                   metavar="L", help="write the model at this λ (instead of the CV choice)")
+    p.add_argument("--n-lambdas", type=_positive_int, default=100, metavar="N", help="λ on the path (default 100)")
+    p.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help="folds solved in parallel (default 1)")
+    p.add_argument("--out", metavar="DIR", help="output directory (default: runs/path-NAME, never overwriting)")
+    p.add_argument("--threads", type=_positive_int, default=DEFAULT_THREADS, metavar="N",
+                   help=f"BLAS threads (default {DEFAULT_THREADS})")
+    p.set_defaults(func=cmd_path)
+
+    p = commands.add_parser("playground", help="a live regularization lab in the browser, trained by shrink")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.set_defaults(func=cmd_playground)
     return parser
 
 

@@ -1,7 +1,7 @@
 """Experiment configs: TOML in, a validated and fully resolved dict out.
 
 A config names the data, the layers with their penalties, the loss, the optimizer and the
-training settings (see ``presets/seed-spiral.toml``). ``resolve`` checks every key and value
+training settings (see ``presets/spiral-2000x3-sgd.toml``). ``resolve`` checks every key and value
 and fills in every default, so the config written beside a run is exactly what ran. Every
 mistake is a ``ConfigError`` naming the key, the value and what is allowed, with a
 did-you-mean for near misses.
@@ -38,8 +38,8 @@ class ConfigError(ShrinkError, ValueError):
         return type(self), (self.key, self._message)
 
 
-#: Old preset names, still accepted.
-PRESET_ALIASES: dict[str, str] = {}
+#: Old preset names, still accepted: old name -> the name that says what the experiment is.
+PRESET_ALIASES: dict[str, str] = {"seed-spiral": "spiral-2000x3-sgd", "nnfs-ch14": "spiral-200x3-adam"}
 GENERATED_SOURCES = ("spiral", "vertical", "sine")
 FILE_SOURCES = ("csv", "npz", "sklearn")
 
@@ -51,11 +51,14 @@ _DATA = {
     "noise": None,
     "validation": 0.2,
     "target": -1,
+    "columns": [],
+    "drop": [],
     "scale": 1.0,
+    "standardize": False,
     "train_size": 0,
 }
 _TRAIN = {"epochs": 1, "batch_size": 0, "shuffle": True, "dtype": "float32", "checkpoint_every": 0,
-          "validation_split": 0.0}
+          "validation_split": 0.0, "baseline": False}
 #: Sub-tables of [train] that switch a callback on, and the class whose arguments they hold.
 _TRAIN_CALLBACKS = {"early_stopping": EarlyStopping}
 _NOISE = {"spiral": 0.2, "vertical": 0.1, "sine": 0.0}
@@ -83,7 +86,8 @@ def preset_text(name: str) -> str:
     available = presets()
     name = PRESET_ALIASES.get(name, name)
     if name not in available:
-        raise ConfigError("", f"unknown preset {name!r}{suggest(name, available)}; `shrink presets` lists them")
+        raise ConfigError("", f"unknown preset {name!r}{suggest(name, [*available, *PRESET_ALIASES])}; "
+                              "`shrink presets` lists them")
     return resources.files("shrink.app.presets").joinpath(f"{name}.toml").read_text(encoding="utf-8")
 
 
@@ -325,6 +329,16 @@ def resolve_data(table: dict) -> dict:
     data["validation"] = _number(data["validation"], "data.validation", minimum=0, below=1)
     if not isinstance(data["target"], (int, str)) or isinstance(data["target"], bool):
         raise ConfigError("data.target", f"must be a column index or a header name, got {data['target']!r}")
+    for key in ("columns", "drop"):  # CSV columns by header name or index
+        value = data[key]
+        if not isinstance(value, list) or any(not isinstance(v, (int, str)) or isinstance(v, bool) for v in value):
+            raise ConfigError(f"data.{key}", f"must be a list of column names or indices, got {value!r}")
+        if value and kind != "csv":
+            raise ConfigError(f"data.{key}", f"picks columns of a CSV file; {source!r} has none (remove it)")
+    if data["columns"] and data["drop"]:
+        raise ConfigError("data.drop", "give data.columns (the features) or data.drop (columns to leave out), not both")
+    if not isinstance(data["standardize"], bool):
+        raise ConfigError("data.standardize", f"must be true or false, got {data['standardize']!r}")
     data["scale"] = _number(data["scale"], "data.scale")
     if data["scale"] == 0:
         raise ConfigError("data.scale", "must not be 0 (it multiplies every feature)")
@@ -387,8 +401,9 @@ def _resolve_train(table: dict, has_validation: bool) -> dict:
     train = {**_TRAIN, **{k: v for k, v in table.items() if k not in _TRAIN_CALLBACKS}}
     train["epochs"] = _number(train["epochs"], "train.epochs", integer=True, minimum=1)
     train["batch_size"] = _number(train["batch_size"], "train.batch_size", integer=True, minimum=0)
-    if not isinstance(train["shuffle"], bool):
-        raise ConfigError("train.shuffle", f"must be true or false, got {train['shuffle']!r}")
+    for flag in ("shuffle", "baseline"):  # baseline: also train the twin with every penalty off
+        if not isinstance(train[flag], bool):
+            raise ConfigError(f"train.{flag}", f"must be true or false, got {train[flag]!r}")
     _choice(train["dtype"], "train.dtype", ["float32", "float64"])
     train["checkpoint_every"] = _number(train["checkpoint_every"], "train.checkpoint_every", integer=True, minimum=0)
     train["validation_split"] = _number(train["validation_split"], "train.validation_split", minimum=0, below=1)

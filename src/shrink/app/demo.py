@@ -14,13 +14,12 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-import numpy as np
-from matplotlib.figure import Figure
-
 from ..layers import PENALTY_ARGS
 from . import plots, report
 from .config import load_config, resolve
 from .experiment import Run
+from .formats import points, share
+from .verdict import run_verdict, tail, verdict_html
 
 __all__ = ["EARLY_STOPPING", "VARIANTS", "Variant", "comparison_rows", "demo_configs", "demo_header", "demo_report",
            "demo_text", "demo_variants", "verdict"]
@@ -58,12 +57,12 @@ def demo_variants(*, early_stopping: bool = False) -> tuple[Variant, ...]:
 
 def demo_configs(variants=VARIANTS, *, quick: bool = False) -> list[dict]:
     """Resolved configs of the variants (``quick``: 2001 epochs instead of 10 001)."""
-    base = load_config("preset:seed-spiral")
+    base = load_config("preset:spiral-2000x3-sgd")
     configs = []
     for variant in variants:
         raw = copy.deepcopy(base)
         raw["optimizer"].update(variant.optimizer)
-        raw["name"] = f"seed-spiral-{variant.directory}"
+        raw["name"] = f"spiral-2000x3-sgd-{variant.directory}"
         first = raw["layers"][0]
         for key in PENALTY_ARGS:
             first.pop(key, None)
@@ -106,13 +105,12 @@ def comparison_rows(variants, runs: list[Run]) -> list[dict]:
     for variant, run in zip(variants, runs):
         name = variant.name
         train, val = run.metrics["train"], run.metrics["validation"]
-        tail = max(1, len(run.history) // 10)
         rows.append({
             "penalty": name,
             "train acc": train["accuracy"],
             "val acc": val["accuracy"],
-            "gap": train["accuracy"] - val["accuracy"],
-            "val acc (last 10%)": float(np.mean(run.history.history["val_accuracy"][-tail:])),
+            "acc gap": train["accuracy"] - val["accuracy"],
+            "val acc (last 10%)": tail(run.history.history["val_accuracy"]).mean,
             "data loss": train["data_loss"],
             "val data loss": val["data_loss"],
             "reg loss": train["reg_loss"],
@@ -125,62 +123,31 @@ def comparison_rows(variants, runs: list[Run]) -> list[dict]:
 def verdict(rows: list[dict]) -> str:
     """A plain-language reading of the table against the unpenalized run."""
     base = rows[0]
-    if base["gap"] < 0.03:
-        sentences = [f"Without a penalty the network barely overfits (train-validation gap {base['gap']:+.3f}), "
+    if base["acc gap"] < 0.03:
+        sentences = [f"Without a penalty the network barely overfits (train-validation gap {points(base['acc gap'])}), "
                      "so a penalty has little to fix here."]
     else:
-        sentences = [f"Without a penalty the network overfits (train-validation gap {base['gap']:+.3f})."]
+        sentences = [f"Without a penalty the network overfits (train-validation gap {points(base['acc gap'])})."]
     for row in rows[1:]:
         change = row["val acc (last 10%)"] - base["val acc (last 10%)"]
         sentences.append(
-            f"{row['penalty']}: validation accuracy (last 10% of epochs) {change:+.3f} vs no penalty, "
-            f"train-validation gap {row['gap']:+.3f} (none: {base['gap']:+.3f}), "
-            f"{row['zero weights']:.1%} of weights exactly zero."
+            f"{row['penalty']}: validation accuracy (last 10% of epochs) {points(change)} vs no penalty, "
+            f"train-validation gap {points(row['acc gap'])} (none: {points(base['acc gap'])}), "
+            f"{share(row['zero weights'])} of weights exactly zero."
         )
     return " ".join(sentences)
-
-
-def _curves(variants, runs: list[Run]) -> Figure:
-    fig = Figure(figsize=(11, 3.8), layout="constrained")
-    left, right = fig.subplots(1, 2)
-    for variant, run in zip(variants, runs):
-        name = variant.name
-        h, epochs = run.history.history, np.asarray(run.history.epoch)
-        # Raw values faintly, a running mean boldly: the oscillation is real, the trend is the story.
-        line, = left.plot(epochs, plots.running_mean(h["val_accuracy"]), lw=2, label=f"{name} validation (running mean)")
-        left.plot(epochs, h["val_accuracy"], color=line.get_color(), alpha=0.2, lw=0.6)
-        left.plot(epochs, plots.running_mean(h["accuracy"]), color=line.get_color(), ls=":", lw=1.5,
-                  label=f"{name} train (running mean)")
-        right.plot(epochs, plots.running_mean(h["val_data_loss"]), color=line.get_color(), lw=2,
-                   label=f"{name} validation data loss")
-        right.plot(epochs, h["val_data_loss"], color=line.get_color(), alpha=0.2, lw=0.6)
-        right.plot(epochs, h["reg_loss"], color=line.get_color(), ls="--", label=f"{name} reg loss")
-    left.set(title="Accuracy per epoch", xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02))
-    # Spikes of the raw loss would flatten the trends: cap the axis just above the running means.
-    top = max(float(np.max(plots.running_mean(run.history.history["val_data_loss"]))) for run in runs)
-    right.set(title="Validation data loss and regularization loss", xlabel="epoch", ylabel="loss",
-              ylim=(0, 1.25 * top))
-    left.legend(fontsize=8)
-    right.legend(fontsize=8)
-    return fig
 
 
 def demo_report(variants, runs: list[Run]) -> tuple[str, dict[str, bytes]]:
     """The comparison report (HTML) and its figures as PNG bytes by file name."""
     data = runs[0].data
-    X = np.vstack([data.X_train, data.X_val])
-    y = np.concatenate([data.y_train, data.y_val])
     boundary = plots.decision_boundaries([("no penalty" if v.name == "none" else v.name, run.model)
-                                          for v, run in zip(variants, runs)], X, y)
-    weights = Figure(figsize=(3.7 * len(runs), 3.2), layout="constrained")
-    for ax, variant, run in zip(weights.subplots(1, len(runs)), variants, runs):
-        name = variant.name
-        w = run.model.layers[0].weights.ravel()
-        ax.hist(w, bins=60)
-        ax.set(title=f"{name}: layers[0] weights, {np.count_nonzero(w == 0)}/{w.size} exactly zero",
-               xlabel="weight")
-        ax.title.set_fontsize(9)
-    pngs = {"boundaries.png": report.figure_png(boundary), "curves.png": report.figure_png(_curves(variants, runs)),
+                                          for v, run in zip(variants, runs)], data.X_train, data.y_train,
+                                         X_val=data.X_val, y_val=data.y_val)
+    weights = plots.compared_histograms([(v.name, run.model.layers[0].weights) for v, run in zip(variants, runs)],
+                                        what="layers[0] weights")
+    curves = plots.comparison_curves([(v.name, run.history.history) for v, run in zip(variants, runs)])
+    pngs = {"boundaries.png": report.figure_png(boundary), "curves.png": report.figure_png(curves),
             "weights.png": report.figure_png(weights)}
     rows = comparison_rows(variants, runs)
     epochs = runs[0].metrics["epochs"]
@@ -195,13 +162,19 @@ def demo_report(variants, runs: list[Run]) -> tuple[str, dict[str, bytes]]:
                        if v.early_stopping is not None)
              + "</p>"
              f"<p><b>{verdict(rows)}</b></p>")
+    verdicts = "".join(verdict_html(run_verdict(run, runs[0], label=v.name, reference_label="no penalty"),
+                                    title=f"{v.name} against no penalty")
+                       for v, run in zip(variants[1:], runs[1:]))
     sections = [
+        report.Section("Verdict: what each run penalizes, and what it changed", verdicts),
         report.Section("Comparison", report.table_html(rows)),
         report.Section("Decision boundaries", "", [("Each penalty's decision regions, side by side.",
                                                     pngs["boundaries.png"])]),
         report.Section("Training curves", "<p class=note>At learning rate 1.0 full-batch training sits at the edge "
                        "of stability, so accuracy oscillates; compare the bands, not single epochs.</p>",
                        [("Accuracy and losses per epoch.", pngs["curves.png"])]),
-        report.Section("Weights", "", [("First-layer weights of each run.", pngs["weights.png"])]),
+        report.Section("Weights", "", [("First-layer weights of each run on shared axes; the exact zeros are their "
+                                        "own bar at 0 (L1 by subgradient leaves weights near zero, the proximal "
+                                        "step puts them at zero).", pngs["weights.png"])]),
     ]
     return report.render("shrink demo: does the penalty help?", sections, intro), pngs

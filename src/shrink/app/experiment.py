@@ -7,6 +7,7 @@ their own generator and changing one does not shift the others.
 
 from __future__ import annotations
 
+import copy
 import os
 import time
 from dataclasses import dataclass, field
@@ -15,16 +16,18 @@ import numpy as np
 
 from .. import data as datasets
 from .. import registry
-from ..callbacks import EarlyStopping
+from ..callbacks import Callback, EarlyStopping
 from ..history import History
-from ..layers import Dense
+from ..layers import PENALTY_ARGS, Dense
+from ..errors import InvalidArgumentError
 from ..model import Model
+from ..preprocessing import Standardizer
 from ..metrics import classification_scores, regression_scores
 from ..sparsity import sparsity_report, zero_fraction
 from .config import ConfigError, resolve_data
 
-__all__ = ["Dataset", "Prepared", "Run", "build_model", "check_fits", "evaluation_sets", "fit_arguments", "load_data",
-           "prepare", "streams", "train"]
+__all__ = ["DropoutDraws", "Dataset", "Prepared", "Run", "baseline_config", "build_model", "check_fits", "encode_classes", "evaluation_sets", "fit_arguments", "load_data",
+           "prepare", "standardized", "streams", "train"]
 
 
 def streams(seed: int) -> dict[str, np.random.Generator]:
@@ -36,12 +39,16 @@ def streams(seed: int) -> dict[str, np.random.Generator]:
 
 @dataclass
 class Dataset:
-    """Training and (optional) validation arrays, features already scaled."""
+    """Training and (optional) validation arrays, features already scaled (and standardized
+    when ``data.standardize`` is on: ``standardizer`` was fit on ``X_train``). ``classes``: the
+    class names when the labels were names (``y`` then holds their indices), else None."""
 
     X_train: np.ndarray
     y_train: np.ndarray
     X_val: np.ndarray | None = None
     y_val: np.ndarray | None = None
+    classes: tuple[str, ...] | None = None
+    standardizer: Standardizer | None = None
 
     @property
     def validation(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -59,21 +66,38 @@ def read_source(source: str, data_config: dict, rng: np.random.Generator) -> tup
         if kind == "sine":
             return datasets.sine(data_config["samples"], noise=data_config["noise"], rng=rng)
         if kind == "csv":
-            return datasets.load_csv(arg, target=data_config.get("target", -1))
+            return datasets.load_csv(arg, target=data_config.get("target", -1), columns=data_config.get("columns"),
+                                     drop=data_config.get("drop") or ())
         if kind == "npz":
             return datasets.load_npz(arg)
         return datasets.load_sklearn(arg)
     except FileNotFoundError as error:
         raise ConfigError("data.source", f"cannot read {error.filename!r}: no such file") from None
+    except InvalidArgumentError as error:  # a column the file does not have: the key that named it
+        key = f"data.{error.arg}" if error.arg in ("target", "columns", "drop") else "data.source"
+        raise ConfigError(key, str(error)) from None
     except (OSError, ValueError, ImportError) as error:
         raise ConfigError("data.source", str(error)) from None
 
 
-def load_data(config: dict, rng: dict[str, np.random.Generator] | None = None) -> Dataset:
-    """The run's data: read or generated, shuffled and split, scaled, trimmed to ``train_size``."""
+def load_data(config: dict, rng: dict[str, np.random.Generator] | None = None, *,
+              standardize: bool | None = None) -> Dataset:
+    """The run's data: read or generated, shuffled and split, scaled, trimmed to ``train_size``,
+    and standardized with the training split's mean and standard deviation when
+    ``data.standardize`` is on (``standardize=False``: not, for a sweep that standardizes each
+    fold on its own training part). Class names (a CSV's ``setosa``) become indices into the
+    sorted names, kept in ``Dataset.classes``."""
     rng = rng or streams(config["seed"])
     data_config = config["data"]
     X, y = read_source(data_config["source"], data_config, rng["data"])
+    classes = None
+    if np.asarray(y).dtype.kind in "US":
+        if not registry.LOSSES[config["loss"]["type"]].is_classifier:
+            raise ConfigError("data.target", f"column {data_config['target']!r} holds class names "
+                              f"({', '.join(map(repr, np.unique(y)[:3]))}, ...), which the regression loss "
+                              f"{config['loss']['type']!r} cannot fit: choose a numeric target or a classification loss")
+        names, y = np.unique(y, return_inverse=True)
+        classes = tuple(str(name) for name in names)
     # Data that is not finite is the source's fault (or the noise's, or the scale's), never
     # the split's: say so before splitting.
     generated = data_config["source"] in ("spiral", "vertical", "sine")
@@ -93,7 +117,35 @@ def load_data(config: dict, rng: dict[str, np.random.Generator] | None = None) -
         if size > len(X_train):
             raise ConfigError("data.train_size", f"is {size}, but only {len(X_train)} training samples remain after the split")
         X_train, y_train = X_train[:size], y_train[:size]
-    return Dataset(X_train, y_train, X_val, y_val)
+    dataset = Dataset(X_train, y_train, X_val, y_val, classes=classes)
+    if data_config.get("standardize") and standardize is not False:
+        dataset = standardized(dataset)
+    return dataset
+
+
+def standardized(dataset: Dataset) -> Dataset:
+    """The dataset with its features standardized by a ``Standardizer`` fit on ``X_train`` only
+    (the validation rows must not inform the statistics the model trains with)."""
+    standardizer = Standardizer().fit(dataset.X_train)
+    X_val = None if dataset.X_val is None else standardizer.transform(dataset.X_val)
+    return Dataset(standardizer.transform(dataset.X_train), dataset.y_train, X_val, dataset.y_val,
+                   classes=dataset.classes, standardizer=standardizer)
+
+
+def encode_classes(y: np.ndarray, classes: tuple[str, ...] | None, where: str) -> np.ndarray:
+    """Class names as indices into a model's ``classes``; numbers pass unchanged. A name the
+    model does not know, or names for a model trained on numbers, is a ``ConfigError``."""
+    if np.asarray(y).dtype.kind not in "US":
+        return y
+    if classes is None:
+        raise ConfigError("data.target", f"{where} holds class names ({', '.join(map(repr, np.unique(y)[:3]))}, ...), "
+                          "but the model was trained on numeric labels")
+    index = {name: i for i, name in enumerate(classes)}
+    unknown = [name for name in np.unique(y) if str(name) not in index]
+    if unknown:
+        raise ConfigError("data.target", f"{where} holds class {str(unknown[0])!r}, which the model does not know "
+                          f"(its classes: {', '.join(classes)})")
+    return np.array([index[str(name)] for name in y], dtype=np.int64)
 
 
 def _check_finite_data(X, y, key: str) -> None:
@@ -104,19 +156,30 @@ def _check_finite_data(X, y, key: str) -> None:
             raise ConfigError(key, f"gives data whose {name} contains {kind}")
 
 
-def evaluation_sets(config: dict, source: str | None = None) -> list[tuple[str, np.ndarray, np.ndarray]]:
+def evaluation_sets(config: dict, source: str | None = None, model: Model | None = None
+                    ) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """``(label, X, y)`` to evaluate a run on: its own splits, or all of ``source`` (a data
-    source string such as ``csv:test.csv``) read with the run's target column and scale."""
+    source string such as ``csv:test.csv``) read with the run's target column, feature columns
+    and scale; class names become the ``model``'s label indices, and its standardizer (the
+    training split's statistics, stored in the model file) is applied to the features."""
     if source is None:
         data = load_data(config, streams(config["seed"]))
         pairs = [("train", data.X_train, data.y_train)]
         if data.validation is not None:
             pairs.append(("validation", *data.validation))
         return pairs
-    kept = {k: v for k, v in config["data"].items() if k in ("target", "scale")}
+    names = ("target", "scale", "columns", "drop") if source.startswith("csv:") else ("target", "scale")
+    kept = {k: v for k, v in config["data"].items() if k in names}
     data_config = resolve_data({**kept, "source": source})
     X, y = read_source(source, data_config, streams(config["seed"])["data"])
-    return [(source, np.asarray(X, dtype=np.float64) * data_config["scale"], y)]
+    X = np.asarray(X, dtype=np.float64) * data_config["scale"]
+    if model is not None:
+        y = encode_classes(y, model.classes, source)
+        try:
+            X = model.preprocess(X)
+        except ValueError as error:
+            raise ConfigError("data.source", f"{source}: {error}") from None
+    return [(source, X, y)]
 
 
 def build_model(config: dict, n_features: int, rng: np.random.Generator | None = None) -> Model:
@@ -236,6 +299,7 @@ def prepare(config: dict) -> Prepared:
                  dataset.X_train.shape[1])
     model = build_model(config, dataset.X_train.shape[1], rng["init"])
     check_fits(model, dataset)
+    model.classes, model.standardizer = dataset.classes, dataset.standardizer  # saved in its model file
     return Prepared(dataset, model, rng)
 
 
@@ -306,20 +370,27 @@ def check_memory(config: dict, n_samples: int, n_features: int) -> None:
 
 
 def train(config: dict, *, prepared: Prepared | None = None, callback=None, checkpoint=None,
-          resume: bool = False) -> Run:
+          resume: bool = False, twin_of: dict | None = None) -> Run:
     """Train a resolved config (``prepare``'d already, or now) and return the ``Run``.
 
     With ``checkpoint`` (a path), training state is saved every ``train.checkpoint_every``
-    epochs (0: about 20 times per run); ``resume`` continues from it exactly.
+    epochs (0: about 20 times per run); ``resume`` continues from it exactly. ``twin_of`` (the
+    config whose ``baseline_config`` this is) makes the run draw from its generators exactly
+    as that run does, dropout masks included, so both see the same batches in the same order.
     """
     prepared = prepared or prepare(config)
     dataset, model, rng = prepared.dataset, prepared.model, prepared.rng
     train_config = config["train"]
+    arguments = fit_arguments(config, validation=dataset.validation)
+    if twin_of is not None:
+        widths = dropout_widths(twin_of, dataset.X_train.shape[1])
+        if widths:
+            arguments["callbacks"] = [*arguments["callbacks"], DropoutDraws(rng["fit"], widths, model.dtype)]
     start = time.perf_counter()
     history = model.fit(
         dataset.X_train,
         dataset.y_train,
-        **fit_arguments(config, validation=dataset.validation),
+        **arguments,
         rng=rng["fit"],
         callback=callback,
         track_sparsity=True,
@@ -334,3 +405,59 @@ def train(config: dict, *, prepared: Prepared | None = None, callback=None, chec
         run.metrics["best_epoch"] = history.best_epoch
         run.metrics["stopped_epoch"] = history.stopped_epoch
     return run
+
+
+# ---------------------------------------------------------------------------- baseline twins
+def baseline_config(config: dict) -> tuple[dict, list[str]]:
+    """The config of ``config``'s baseline twin, and what it switched off (``key: old -> 0``).
+
+    The same network, data, seed, optimizer and training (early stopping included), with every
+    penalty coefficient, dropout rate and ``optimizer.weight_decay`` at 0. The seed gives it the
+    same data and initial weights (a Dense layer draws its weights whatever its penalties);
+    ``train(..., twin_of=config)`` gives it the same batches.
+    """
+    twin = copy.deepcopy(config)
+    twin["name"] = f"{config['name'][:91]}-baseline"
+    off = []
+    for i, layer in enumerate(twin["layers"]):
+        keys = PENALTY_ARGS if layer["type"] == "dense" else ("rate",) if layer["type"] == "dropout" else ()
+        for key in keys:
+            if layer.get(key):
+                off.append(f"layers.{i}.{key}: {layer[key]:g} -> 0")
+                layer[key] = 0.0
+    if twin["optimizer"].get("weight_decay"):
+        off.append(f"optimizer.weight_decay: {twin['optimizer']['weight_decay']:g} -> 0")
+        twin["optimizer"]["weight_decay"] = 0.0
+    twin["train"]["baseline"] = False
+    return twin, off
+
+
+def dropout_widths(config: dict, n_features: int) -> list[int]:
+    """The input width of each Dropout layer with a rate above 0, in forward order."""
+    widths, width = [], n_features
+    for layer in config["layers"]:
+        if layer["type"] == "dense":
+            width = layer["units"]
+        elif layer["type"] == "dropout" and layer.get("rate"):
+            widths.append(width)
+    return widths
+
+
+class DropoutDraws(Callback):
+    """Draws from a fit's generator what its dropout layers would have drawn, without dropout.
+
+    A run with dropout takes its masks from the same generator as its shuffling
+    (``rng.random((rows, width))`` per Dropout layer and batch, after the epoch's shuffle). Its
+    baseline twin has no dropout; drawing the same numbers at the end of each epoch keeps the
+    generator in step, so every later epoch shuffles the batches exactly as the run's does.
+    """
+
+    def __init__(self, rng: np.random.Generator, widths: list[int], dtype):
+        self.rng, self.widths, self.dtype = rng, list(widths), np.dtype(dtype)
+
+    def on_epoch_end(self, epoch: int, logs: dict) -> None:
+        n, size = self.params["samples"], self.params["batch_size"]
+        for start in range(0, n, size):
+            rows = min(size, n - start)
+            for width in self.widths:
+                self.rng.random((rows, width), dtype=self.dtype)

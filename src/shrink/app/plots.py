@@ -8,25 +8,26 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from ..activations import Sigmoid, Tanh
+from ..curves import draw_curve, running_mean, scale_for, spans_decades
 from ..errors import InvalidArgumentError
 from ..layers import Dense
+from .formats import lam, number
 
-__all__ = ["accuracy_curves", "decision_boundaries", "group_path", "loss_curves", "network_diagram", "preactivations", "regression_fit",
-           "penalty_geometry", "running_mean", "sparsity_curve", "sparsity_vs_lambda", "validation_curve",
-           "weight_histograms"]
+__all__ = ["accuracy_curves", "class_probabilities", "compared_histograms", "comparison_curves", "decision_boundaries", "shared_bins", "group_path", "loss_curves", "network_diagram", "preactivations", "regression_fit",
+           "penalty_geometry", "sweep_heatmap", "sweep_layout", "train_means", "running_mean", "sparsity_curve", "sparsity_vs_lambda", "validation_curve",
+           "weight_histograms", "weight_norms_vs_lambda"]
 
 TRAIN, VALIDATION, REG = "#1f77b4", "#d62728", "#2ca02c"
 
 
-def running_mean(values, window: int | None = None) -> np.ndarray:
-    """Trailing mean over ``window`` points (default: 2% of the series), same length as input."""
-    values = np.asarray(values, dtype=np.float64)
-    window = window or max(1, len(values) // 50)
-    sums = np.cumsum(np.concatenate([[0.0], values]))
-    counts = np.minimum(np.arange(1, len(values) + 1), window)
-    return (sums[1:] - sums[np.arange(1, len(values) + 1) - counts]) / counts
+# ---------------------------------------------------------------------------- the picture rules
+# Each choice a picture makes from its data is one function: the curve rules (trend, band,
+# oscillation, decades, and drawing a curve by them) in ``shrink.curves``, shared with
+# ``History.plot``; the rest (histogram bins, class colours, sweep layouts) here.
+# tests/test_plots.py tests each.
 
 
 def loss_curves(history) -> Figure:
@@ -35,17 +36,19 @@ def loss_curves(history) -> Figure:
     epochs = np.asarray(history.epoch)
     fig = Figure(figsize=(10, 3.8), layout="constrained")
     left, right = fig.subplots(1, 2)
-    left.plot(epochs, h["loss"], color=TRAIN, label="train loss (data + reg)")
+    draw_curve(left, epochs, h["loss"], color=TRAIN, label="train loss (data + reg)")
     if "val_loss" in h:
-        left.plot(epochs, h["val_loss"], color=VALIDATION, label="validation loss (data + reg)")
+        draw_curve(left, epochs, h["val_loss"], color=VALIDATION, label="validation loss (data + reg)")
     left.set(title="Train vs validation", xlabel="epoch", ylabel="loss")
-    left.legend()
-    right.plot(epochs, h["data_loss"], color=TRAIN, label="data loss")
-    right.plot(epochs, h["reg_loss"], color=REG, label="regularization loss")
+    scale_for(left, h["loss"], h.get("val_loss", []))
+    left.legend(fontsize=8)
+    draw_curve(right, epochs, h["data_loss"], color=TRAIN, label="data loss")
+    draw_curve(right, epochs, h["reg_loss"], color=REG, label="regularization loss")
     if "val_data_loss" in h:
-        right.plot(epochs, h["val_data_loss"], color=VALIDATION, alpha=0.6, label="validation data loss")
+        draw_curve(right, epochs, h["val_data_loss"], color=VALIDATION, alpha=0.8, label="validation data loss")
     right.set(title="Data loss vs regularization loss", xlabel="epoch", ylabel="loss")
-    right.legend()
+    scale_for(right, h["data_loss"], h["reg_loss"], h.get("val_data_loss", []))
+    right.legend(fontsize=8)
     mark_best_epoch([left, right], history)
     return fig
 
@@ -75,56 +78,162 @@ def accuracy_curves(history) -> Figure:
     h = history.history
     fig = Figure(figsize=(6, 3.8), layout="constrained")
     ax = fig.subplots()
-    ax.plot(history.epoch, h["accuracy"], color=TRAIN, label="train")
+    draw_curve(ax, history.epoch, h["accuracy"], color=TRAIN, label="train")
     if "val_accuracy" in h:
-        ax.plot(history.epoch, h["val_accuracy"], color=VALIDATION, label="validation")
+        draw_curve(ax, history.epoch, h["val_accuracy"], color=VALIDATION, label="validation")
     ax.set(title="Accuracy", xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02))
-    ax.legend()
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.legend(fontsize=8)
     mark_best_epoch([ax], history)
     return fig
 
 
+def shared_bins(arrays, bins: int = 60) -> np.ndarray:
+    """Bin edges shared by every array: symmetric around 0 over the largest |w| of them all,
+    so compared histograms sit on the same x axis (L2's shrinkage is a narrower shape)."""
+    largest = max((float(np.max(np.abs(a))) for a in arrays if np.size(a)), default=1.0) or 1.0
+    return np.linspace(-largest, largest, bins + 1)
+
+
+def histogram_counts(w, edges: np.ndarray) -> tuple[np.ndarray, int]:
+    """Counts of the nonzero weights per bin, and the number of exact zeros (their own bar)."""
+    w = np.ravel(w)
+    return np.histogram(w[w != 0], bins=edges)[0], int(np.count_nonzero(w == 0))
+
+
+def _weight_hist(ax, w: np.ndarray, edges: np.ndarray, *, log: bool, ymax: float) -> None:
+    """The nonzero weights as a histogram and the exact zeros as their own bar at 0 (a
+    subgradient leaves many weights near zero, a proximal step puts them exactly there)."""
+    w = np.ravel(w)
+    zeros = int(np.count_nonzero(w == 0))
+    ax.hist(w[w != 0], bins=edges, color=TRAIN, label="nonzero weights")
+    ax.bar([0.0], [zeros], width=0.6 * (edges[1] - edges[0]), color="#ff7f0e", edgecolor="black", lw=0.6, zorder=3,
+           label=f"exactly 0: {zeros} of {w.size}")
+    if log:
+        ax.set_yscale("log")
+        ax.set_ylim(0.7, ymax * 3)
+    else:
+        ax.set_ylim(0, ymax * 1.05)
+    ax.set_xlim(edges[0], edges[-1])
+    ax.legend(fontsize=7, loc="upper right")
+
+
+def _count_axis(arrays, edges: np.ndarray) -> tuple[bool, float]:
+    """One count axis for histograms drawn side by side: log when the counts (nonzero bins and
+    the zero bar) span decades, and the highest count."""
+    counts = [np.append(*histogram_counts(w, edges)) for w in arrays]
+    return spans_decades(*counts), float(max(c.max(initial=0) for c in counts) or 1)
+
+
 def weight_histograms(model) -> Figure:
-    """One histogram of weights per Dense layer, titled with its count of exact zeros."""
+    """One histogram of weights per Dense layer, exact zeros as their own bar."""
     dense = [(i, layer) for i, layer in enumerate(model.layers) if isinstance(layer, Dense)]
     fig = Figure(figsize=(4 * len(dense), 3.4), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(dense)))
     for ax, (i, layer) in zip(axes, dense):
         w = layer.weights.ravel()
-        zeros = int(np.count_nonzero(w == 0))
-        ax.hist(w, bins=60, color=TRAIN)
-        penalties = ", ".join(f"{k}={v:g}" for k, v in layer.get_config().items() if "_l" in k) or "no penalty"
-        ax.set(title=f"layers[{i}] {layer.n_inputs}→{layer.n_neurons} ({penalties})\n"
-                     f"{zeros}/{w.size} exactly zero, |w| max {np.abs(w).max():.3g}",
+        edges = shared_bins([w])
+        log, ymax = _count_axis([w], edges)
+        _weight_hist(ax, w, edges, log=log, ymax=ymax)
+        penalties = ", ".join(f"{k}={lam(v)}" for k, v in layer.get_config().items() if "_l" in k and v) or "no penalty"
+        ax.set(title=f"layers[{i}] {layer.n_inputs}→{layer.n_neurons} ({penalties})\n|w| max {np.abs(w).max():.3g}",
                xlabel="weight", ylabel="count")
         ax.title.set_fontsize(9)
     return fig
 
 
-def decision_boundaries(models: list[tuple[str, object]], X: np.ndarray, y: np.ndarray, *, resolution: int = 200) -> Figure:
+def compared_histograms(named_weights: list[tuple[str, np.ndarray]], *, what: str = "weights") -> Figure:
+    """Several runs' weights on shared axes: the same bins, x range and count axis, exact
+    zeros as their own bar, so shrinkage (narrower) and sparsity (a tall zero bar) show."""
+    edges = shared_bins([w for _, w in named_weights])
+    log, ymax = _count_axis([w for _, w in named_weights], edges)
+    fig = Figure(figsize=(3.7 * len(named_weights), 3.3), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(named_weights), sharex=True))
+    for ax, (name, w) in zip(axes, named_weights):
+        _weight_hist(ax, w, edges, log=log, ymax=ymax)
+        ax.set(title=f"{name}: {what}, |w| max {np.abs(w).max():.3g}", xlabel="weight")
+        ax.title.set_fontsize(9)
+    axes[0].set_ylabel("count")
+    return fig
+
+
+#: One colour per class, shared by regions, points and the legend.
+CLASS_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+                 "#17becf")
+
+
+def class_probabilities(model, X: np.ndarray) -> np.ndarray:
+    """(n, k) class probabilities of a classifier: one sigmoid output becomes [1 − p, p];
+    outputs that are not probabilities (a linear head) go through a softmax."""
+    out = np.asarray(model.predict(X), dtype=np.float64).reshape(len(X), -1)
+    if out.shape[1] == 1:
+        p = np.clip(out[:, 0], 0, 1)
+        return np.stack([1 - p, p], axis=1)
+    if np.all(out >= 0) and np.allclose(out.sum(axis=1), 1, atol=1e-3):
+        return out
+    out = np.exp(out - out.max(axis=1, keepdims=True))
+    return out / out.sum(axis=1, keepdims=True)
+
+
+def decision_boundaries(models: list[tuple[str, object]], X: np.ndarray, y: np.ndarray, *, X_val=None, y_val=None,
+                        class_names=None, resolution: int = 200) -> Figure:
     """Side-by-side class regions of 2-feature classifiers, with the points on top.
 
-    ``models`` is a list of (title, model); all share ``X`` (n, 2) and labels ``y`` (n,).
+    ``models`` is a list of (title, model); all share the training points ``X`` (n, 2) and
+    labels ``y`` (n,), and the validation points ``X_val``/``y_val`` if given (drawn hollow).
+    Each region's colour is the class probabilities mixed (pale where the model is unsure),
+    so a linear model's boundary is a straight smooth line; black lines are the boundaries
+    (two classes equally likely), grey ones the 0.9 probability contours.
     """
     if X.shape[1] != 2:
         raise InvalidArgumentError("X", message=f"decision boundaries need 2 features, got {X.shape[1]}")
-    pad = 0.1 * (X.max(axis=0) - X.min(axis=0))
-    low, high = X.min(axis=0) - pad, X.max(axis=0) + pad
+    every = X if X_val is None else np.vstack([X, X_val])
+    pad = 0.1 * (every.max(axis=0) - every.min(axis=0))
+    low, high = every.min(axis=0) - pad, every.max(axis=0) + pad
     xs, ys = np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution)
     grid = np.c_[np.repeat(xs[None, :], resolution, 0).ravel(), np.repeat(ys[:, None], resolution, 1).ravel()]
-    fig = Figure(figsize=(4.6 * len(models), 4.4), layout="constrained")
+    fig = Figure(figsize=(4.6 * len(models), 4.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(models)))
     labels = np.asarray(y).astype(int).ravel()
-    n_classes = max(2, int(labels.max()) + 1)
-    # One discrete colour per class, shared by regions and points so they can be compared.
-    colours = ListedColormap(["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
-                              "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"][:n_classes])
-    for ax, (title, model) in zip(axes, models):
-        region = np.ravel(model.predict_labels(grid))  # one sigmoid output: P(class 1) > 0.5
-        ax.contourf(xs, ys, region.reshape(resolution, resolution), alpha=0.25, cmap=colours,
-                    levels=np.arange(n_classes + 1) - 0.5)
-        ax.scatter(X[:, 0], X[:, 1], c=labels, s=4, cmap=colours, vmin=-0.5, vmax=n_classes - 0.5)
+    val_labels = None if y_val is None else np.asarray(y_val).astype(int).ravel()
+    n_classes = max(2, int(max(labels.max(), val_labels.max() if val_labels is not None else 0)) + 1)
+    probabilities = [class_probabilities(model, grid) for _, model in models]
+    # a head may have more outputs than the data has classes (a class no point belongs to)
+    n_colours = max(n_classes, *(p.shape[1] for p in probabilities))
+    palette = [CLASS_COLOURS[i % len(CLASS_COLOURS)] for i in range(n_colours)]
+    rgb = np.array([[int(c[i:i + 2], 16) / 255 for i in (1, 3, 5)] for c in palette])
+    colours = ListedColormap(palette[:n_classes])
+    for ax, (title, model), p in zip(axes, models, probabilities):
+        k = p.shape[1]
+        mixed = p @ rgb[:k]
+        confidence = (p.max(axis=1) - 1 / k) / (1 - 1 / k)  # 0: all equally likely, 1: certain
+        shade = 0.25 + 0.35 * confidence[:, None]
+        image = (1 - shade) + shade * mixed
+        ax.imshow(image.reshape(resolution, resolution, 3), origin="lower", extent=(low[0], high[0], low[1], high[1]),
+                  aspect="auto", interpolation="bilinear")
+        for c in range(k):  # where class c ties with the best other class
+            margin = p[:, c] - np.delete(p, c, axis=1).max(axis=1)
+            if margin.min() < 0 < margin.max():
+                ax.contour(xs, ys, margin.reshape(resolution, resolution), levels=[0], colors="black", linewidths=1)
+        top = p.max(axis=1).reshape(resolution, resolution)
+        if top.min() < 0.9 < top.max():
+            ax.contour(xs, ys, top, levels=[0.9], colors="#555", linewidths=0.7, linestyles="dotted")
+        ax.scatter(X[:, 0], X[:, 1], c=labels, s=5, cmap=colours, vmin=-0.5, vmax=n_classes - 0.5, lw=0)
+        if X_val is not None:
+            ax.scatter(X_val[:, 0], X_val[:, 1], s=9, facecolors="none", lw=0.6,
+                       edgecolors=colours(val_labels % n_classes))
         ax.set(title=title, xlim=(low[0], high[0]), ylim=(low[1], high[1]), xticks=[], yticks=[])
+    from matplotlib.lines import Line2D
+
+    names = [str(class_names[c]) if class_names is not None else f"class {c}" for c in range(n_classes)]
+    handles = [Line2D([], [], ls="", marker="s", ms=8, color=CLASS_COLOURS[c], label=names[c]) for c in range(n_classes)]
+    handles.append(Line2D([], [], ls="", marker="o", ms=4, color="#444", label="train"))
+    if X_val is not None:
+        handles.append(Line2D([], [], ls="", marker="o", ms=5, markerfacecolor="none", color="#444", label="validation"))
+    handles.append(Line2D([], [], color="black", lw=1, label="boundary"))
+    handles.append(Line2D([], [], color="#555", lw=0.7, ls="dotted", label="90% probability"))
+    per_row = max(3, min(len(handles), int(4 * len(models))))  # about 4 entries per panel
+    fig.legend(handles=handles, loc="outside lower center", ncol=per_row, fontsize=8, frameon=False)
     return fig
 
 
@@ -159,20 +268,42 @@ def preactivations(model, X: np.ndarray) -> Figure | None:
     return fig
 
 
-def regression_fit(model, X: np.ndarray, y: np.ndarray, X_val=None, y_val=None) -> Figure | None:
-    """Targets and predictions against the single input feature (1-feature regression only)."""
-    if X.shape[1] != 1:
-        return None
-    fig = Figure(figsize=(6, 3.8), layout="constrained")
+def regression_fit(model, X: np.ndarray, y: np.ndarray, X_val=None, y_val=None) -> Figure:
+    """One input feature: targets and the model's curve against it (left) and residuals
+    (right). More features: predicted against true values, with the diagonal of a perfect
+    fit. Training points blue, validation red (first target column)."""
+    target = np.asarray(y, dtype=np.float64).reshape(len(X), -1)[:, 0]
+    fitted = np.asarray(model.predict(X), dtype=np.float64).reshape(len(X), -1)[:, 0]
+    val = None
+    if X_val is not None and len(X_val):
+        val = (np.asarray(y_val, dtype=np.float64).reshape(len(X_val), -1)[:, 0],
+               np.asarray(model.predict(X_val), dtype=np.float64).reshape(len(X_val), -1)[:, 0])
+    if X.shape[1] == 1:
+        fig = Figure(figsize=(11, 3.8), layout="constrained")
+        ax, residual = fig.subplots(1, 2, width_ratios=(3, 2))
+        ax.scatter(X[:, 0], target, s=5, color=TRAIN, alpha=0.5, lw=0, label="train")
+        residual.scatter(X[:, 0], target - fitted, s=5, color=TRAIN, alpha=0.5, lw=0, label="train")
+        if val is not None:
+            ax.scatter(X_val[:, 0], val[0], s=7, color=VALIDATION, alpha=0.6, lw=0, label="validation")
+            residual.scatter(X_val[:, 0], val[0] - val[1], s=7, color=VALIDATION, alpha=0.6, lw=0, label="validation")
+        grid = np.linspace(X.min(), X.max(), 400).reshape(-1, 1)
+        ax.plot(grid[:, 0], np.asarray(model.predict(grid)).reshape(len(grid), -1)[:, 0], color="black", lw=1.5,
+                label="model")
+        ax.set(title="Fit", xlabel="x", ylabel="y")
+        residual.axhline(0, color="black", lw=1)
+        residual.set(title="Residuals (target − prediction)", xlabel="x", ylabel="residual")
+        ax.legend(fontsize=8)
+        residual.legend(fontsize=8)
+        return fig
+    fig = Figure(figsize=(5.2, 4.6), layout="constrained")
     ax = fig.subplots()
-    ax.scatter(X[:, 0], np.asarray(y).reshape(len(X), -1)[:, 0], s=4, color=TRAIN, alpha=0.5, label="train")
-    if X_val is not None:
-        ax.scatter(X_val[:, 0], np.asarray(y_val).reshape(len(X_val), -1)[:, 0], s=4, color=VALIDATION,
-                   alpha=0.5, label="validation")
-    grid = np.linspace(X.min(), X.max(), 400).reshape(-1, 1)
-    ax.plot(grid[:, 0], model.predict(grid)[:, 0], color="black", label="model")
-    ax.set(title="Fit", xlabel="x", ylabel="y")
-    ax.legend()
+    ax.scatter(target, fitted, s=5, color=TRAIN, alpha=0.5, lw=0, label="train")
+    if val is not None:
+        ax.scatter(*val, s=7, color=VALIDATION, alpha=0.6, lw=0, label="validation")
+    every = np.concatenate([target, fitted] + (list(val) if val is not None else []))
+    ax.plot([every.min(), every.max()], [every.min(), every.max()], color="black", lw=1, label="perfect fit")
+    ax.set(title="Predicted against true", xlabel="true value", ylabel="prediction", aspect="equal")
+    ax.legend(fontsize=8)
     return fig
 
 
@@ -254,33 +385,149 @@ def _curves_by_rest(result):
     for row in result.points:
         groups.setdefault(tuple(str(row[k]) for k in rest), []).append(row)
     for combo, rows in groups.items():
-        label = ", ".join(f"{k}={v}" for k, v in zip(rest, combo)) or "validation"
+        label = ", ".join(f"{k}={number(k, rows[0][k])}" for k in rest) or "validation"
         yield label, sorted(rows, key=lambda r: _position(result, r[first]))
 
 
+def sweep_layout(result) -> dict[str, bool]:
+    """Which sweep pictures apply: ``bars`` when the first grid key's values are words
+    (optimizer names: categories, not a continuum), ``heatmap`` when the grid has exactly
+    two keys (every combination is a cell)."""
+    return {"bars": not _numeric(result.grid[result.grid_keys[0]]), "heatmap": len(result.grid_keys) == 2}
+
+
+#: The training counterpart of each validation metric (mean over folds, from ``result.folds``).
+TRAIN_METRIC = {"val_data_loss": "train_data_loss", "val_loss": "train_loss", "val_accuracy": "train_accuracy"}
+
+
+def train_means(result, metric: str) -> list[float]:
+    """Per grid point, the mean over its folds of the training counterpart of ``metric``
+    (NaN where a fold diverged or it was not recorded)."""
+    key = TRAIN_METRIC.get(metric)
+    keys = result.grid_keys
+    groups: dict[tuple, list] = {}
+    for row in result.folds:
+        groups.setdefault(tuple(str(row[k]) for k in keys), []).append(row.get(key, np.nan) if key else np.nan)
+    return [float(np.mean(groups.get(tuple(str(p[k]) for k in keys), [np.nan]))) for p in result.points]
+
+
 def validation_curve(result) -> Figure:
-    """Mean ± standard error of the validation data loss against the first grid key, with the
-    minimum (``best``) and the one-standard-error choice (``best_1se``) marked."""
+    """Mean ± standard error of the chosen metric against the first grid key, validation
+    (solid, with its SE band) beside training (dotted), the minimum (``best``) and the
+    one-standard-error choice (``best_1se``) marked. Word-valued keys are bars."""
     key = result.grid_keys[0]
-    fig = Figure(figsize=(7.5, 4.2), layout="constrained")
+    metric = getattr(result, "metric", "val_data_loss")
+    label = metric.replace("val_", "validation ").replace("_", " ")
+    train = dict(zip(map(id, result.points), train_means(result, metric)))
+    fig = Figure(figsize=(8, 4.4), layout="constrained")
     ax = fig.subplots()
-    for label, rows in _curves_by_rest(result):
-        x = np.array([_position(result, r[key]) for r in rows])
-        metric = getattr(result, "metric", "val_data_loss")
-        mean = np.array([r[f"mean_{metric}"] for r in rows])
-        se = np.nan_to_num(np.array([r.get(f"se_{metric}", np.nan) for r in rows]))
-        line, = ax.plot(x, mean, "o-", ms=4, label=label)
-        ax.fill_between(x, mean - se, mean + se, color=line.get_color(), alpha=0.2)
+    groups = list(_curves_by_rest(result))
+    if sweep_layout(result)["bars"]:
+        width = 0.8 / len(groups)
+        for g, (name, rows) in enumerate(groups):
+            x = np.array([_position(result, r[key]) for r in rows]) + (g - (len(groups) - 1) / 2) * width
+            mean = np.array([r[f"mean_{metric}"] for r in rows])
+            se = np.nan_to_num(np.array([r.get(f"se_{metric}", np.nan) for r in rows]))
+            bars = ax.bar(x, mean, width * 0.9, yerr=se, capsize=3, alpha=0.8, label=f"{name} (validation)"
+                          if len(groups) > 1 else "validation, mean ± SE")
+            ax.plot(x, [train[id(r)] for r in rows], "D", ms=6, mfc="white", color=bars.patches[0].get_facecolor(),
+                    label="training (mean)" if g == 0 else None)
+    else:
+        for name, rows in groups:
+            x = np.array([_position(result, r[key]) for r in rows])
+            mean = np.array([r[f"mean_{metric}"] for r in rows])
+            se = np.nan_to_num(np.array([r.get(f"se_{metric}", np.nan) for r in rows]))
+            line, = ax.plot(x, mean, "o-", ms=4, label=f"{name} (validation)" if len(groups) > 1 else
+                            "validation, mean ± SE")
+            ax.fill_between(x, mean - se, mean + se, color=line.get_color(), alpha=0.2)
+            ax.plot(x, [train[id(r)] for r in rows], "o:", ms=3, color=line.get_color(), alpha=0.8,
+                    label="training (mean)" if name == groups[0][0] else None)
+    offsets = {}  # where each point's bar sits within its group
+    if sweep_layout(result)["bars"]:
+        for g, (_, rows) in enumerate(groups):
+            for r in rows:
+                offsets[id(r)] = (g - (len(groups) - 1) / 2) * (0.8 / len(groups))
     for choice, marker, colour in ((result.best, "best (minimum)", VALIDATION), (result.best_1se, "best_1se", REG)):
         row = result.points[choice["index"]]
-        x = _position(result, row[key])
-        ax.axvline(x, color=colour, ls="--", lw=1)
-        ax.plot(x, row[f"mean_{getattr(result, 'metric', 'val_data_loss')}"], "*", ms=14, color=colour,
-                label=f"{marker}: {key}={row[key]}")
+        x = _position(result, row[key]) + offsets.get(id(row), 0.0)
+        if not sweep_layout(result)["bars"]:
+            ax.axvline(x, color=colour, ls="--", lw=1)
+        where = ", ".join(f"{k}={number(k, row[k])}" for k in result.grid_keys)
+        ax.plot(x, row[f"mean_{metric}"], "*", ms=14, color=colour, label=f"{marker}: {where}")
     _sweep_axis(ax, key, result.grid[key])
+    if metric == "val_accuracy":
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
     folds = f"{result.n_folds}-fold CV" if result.n_folds > 1 else "hold-out"
-    label = getattr(result, "metric", "val_data_loss").replace("val_", "validation ").replace("_", " ")
-    ax.set(title=f"{label.capitalize()}, mean ± SE ({folds})", ylabel=label)
+    ax.set(title=f"{label.capitalize()}, mean ± SE ({folds}), and training", ylabel=label)
+    fig.legend(loc="outside lower center", ncol=2, fontsize=8, frameon=False)
+    return fig
+
+
+def sweep_heatmap(result) -> Figure | None:
+    """A two-key grid as a heat map of the chosen metric's mean over folds, each cell written
+    in its format, best and best_1se outlined; None unless the grid has exactly two keys."""
+    if not sweep_layout(result)["heatmap"]:
+        return None
+    first, second = result.grid_keys
+    metric = getattr(result, "metric", "val_data_loss")
+    rows_values, columns_values = result.grid[second], result.grid[first]
+    table = np.full((len(rows_values), len(columns_values)), np.nan)
+    where = {}
+    for index, point in enumerate(result.points):
+        i, j = rows_values.index(point[second]), columns_values.index(point[first])
+        table[i, j] = point[f"mean_{metric}"]
+        where[index] = (i, j)
+    fig = Figure(figsize=(1.2 * len(columns_values) + 3, 0.6 * len(rows_values) + 2.2), layout="constrained")
+    ax = fig.subplots()
+    # Darker is better (low loss, high accuracy), so the eye goes to the best cells either way.
+    image = ax.imshow(table, cmap="viridis_r" if metric == "val_accuracy" else "viridis", aspect="auto")
+    label = metric.replace("val_", "validation ").replace("_", " ")
+    fig.colorbar(image, ax=ax, label=f"mean {label}")
+    for (i, j), value in np.ndenumerate(table):
+        r, g, b, _ = image.cmap(image.norm(value)) if np.isfinite(value) else (1, 1, 1, 1)
+        light = 0.299 * r + 0.587 * g + 0.114 * b > 0.5
+        ax.text(j, i, number(metric, value) if np.isfinite(value) else "diverged", ha="center", va="center",
+                fontsize=8, color="black" if light else "white")
+    from matplotlib.patches import Rectangle
+
+    for choice, name, colour in ((result.best, "best", VALIDATION), (result.best_1se, "best_1se", REG)):
+        i, j = where[choice["index"]]
+        pad = 0.46 if name == "best" else 0.4
+        ax.add_patch(Rectangle((j - pad, i - pad), 2 * pad, 2 * pad, fill=False, ec=colour, lw=2.5, label=name))
+    ax.set_xticks(range(len(columns_values)), [number(first, v) for v in columns_values])
+    ax.set_yticks(range(len(rows_values)), [number(second, v) for v in rows_values])
+    ax.set(xlabel=first, ylabel=second, title=f"Mean {label} per grid point")
+    fig.legend(loc="outside lower center", ncol=2, fontsize=8, frameon=False)
+    return fig
+
+
+def weight_norms_vs_lambda(result) -> Figure | None:
+    """Each layer's mean ‖W‖ (over folds) against the first grid key: what an L2 penalty
+    shrinks, layer by layer (log axis when the norms span decades; bars for words). None when
+    the sweep recorded no norms."""
+    key = result.grid_keys[0]
+    names = [k for k in result.points[0] if k.startswith("mean_weight_norm_")]
+    if not names:
+        return None
+    fig = Figure(figsize=(7.5, 3.6), layout="constrained")
+    ax = fig.subplots()
+    groups = list(_curves_by_rest(result))
+    bars = sweep_layout(result)["bars"]
+    slots = len(groups) * len(names)
+    for g, (label, rows) in enumerate(groups):
+        x = np.array([_position(result, r[key]) for r in rows])
+        for n, name in enumerate(names):
+            layer = name.removeprefix("mean_weight_norm_")
+            text = layer if len(groups) == 1 else f"{layer}, {label}"
+            values = [r[name] for r in rows]
+            if bars:
+                width = 0.8 / slots
+                ax.bar(x + (g * len(names) + n - (slots - 1) / 2) * width, values, width * 0.9, label=text)
+            else:
+                ax.plot(x, values, "o-", ms=4, label=text)
+    _sweep_axis(ax, key, result.grid[key])
+    scale_for(ax, *[[r[name] for r in result.points] for name in names])
+    ax.set(title="Weight norm ‖W‖ per layer (mean over folds)", ylabel="‖W‖")
     ax.legend(fontsize=8)
     return fig
 
@@ -290,11 +537,18 @@ def sparsity_vs_lambda(result) -> Figure:
     key = result.grid_keys[0]
     fig = Figure(figsize=(7.5, 3.6), layout="constrained")
     ax = fig.subplots()
-    for label, rows in _curves_by_rest(result):
-        ax.plot([_position(result, r[key]) for r in rows], [r["mean_zero_weights"] for r in rows], "o-", ms=4,
-                label=label)
+    groups = list(_curves_by_rest(result))
+    for g, (label, rows) in enumerate(groups):
+        x = np.array([_position(result, r[key]) for r in rows])
+        zeros = [r["mean_zero_weights"] for r in rows]
+        if sweep_layout(result)["bars"]:  # categories: bars side by side, no line between them
+            width = 0.8 / len(groups)
+            ax.bar(x + (g - (len(groups) - 1) / 2) * width, zeros, width * 0.9, label=label)
+        else:
+            ax.plot(x, zeros, "o-", ms=4, label=label)
     _sweep_axis(ax, key, result.grid[key])
     ax.set(title="Exactly-zero weights", ylabel="share of weights", ylim=(-0.02, 1.02))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.legend(fontsize=8)
     return fig
 
@@ -398,4 +652,47 @@ def group_path(result, feature_names=None, *, labelled: int = 8) -> Figure:
         top.axvline(float(result.points[choice["index"]][key]), color=colour, ls="--", lw=1)
     bottom.set(ylabel=metric.replace("val_", "validation ").replace("_", " "), xlabel=key)
     bottom.legend(fontsize=8)
+    return fig
+
+
+def comparison_curves(named_histories: list[tuple[str, dict]]) -> Figure:
+    """Several runs' curves on shared axes: validation (and training) accuracy when they have
+    it, validation data loss and regularization loss. ``named_histories`` is a list of
+    (name, ``History.history``). An oscillating curve is drawn as its running mean with its
+    min–max band (``draw_curve``): the oscillation is real, the trend is the story."""
+    accuracy = all("val_accuracy" in h for _, h in named_histories)
+    fig = Figure(figsize=(12, 4.4), layout="constrained")
+    left, right = fig.subplots(1, 2) if accuracy else (None, fig.subplots(1, 1))
+    monitored = "val_data_loss" if all("val_data_loss" in h for _, h in named_histories) else "data_loss"
+    palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"]
+    from matplotlib.lines import Line2D
+
+    handles = []
+    for k, (name, h) in enumerate(named_histories):
+        colour = palette[k % len(palette)]
+        epochs = np.arange(len(h[monitored]))
+        draw_curve(right, epochs, h[monitored], color=colour, lw=1.8, label=name)
+        right.plot(epochs, h["reg_loss"], color=colour, ls="--", lw=1.2)
+        if accuracy:
+            draw_curve(left, epochs, h["val_accuracy"], color=colour, lw=1.8, label=name)
+            left.plot(epochs, running_mean(h["accuracy"]), color=colour, ls=":", lw=1.4)
+        handles.append(Line2D([], [], color=colour, lw=3, label=name))
+    # One legend for both panels: colour is the run, line style the quantity.
+    shown = "validation" if monitored == "val_data_loss" else "training"
+    handles += [Line2D([], [], color="#444", lw=1.8, label=f"solid: {shown} (running mean, band = min–max)"),
+                Line2D([], [], color="#444", ls="--", lw=1.2, label="dashed: regularization loss")]
+    if accuracy:
+        handles.append(Line2D([], [], color="#444", ls=":", lw=1.4, label="dotted: training accuracy (running mean)"))
+        left.set(title="Accuracy per epoch", xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02))
+        left.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4), fontsize=8, frameon=False)
+    title = "Validation data loss" if monitored == "val_data_loss" else "Training data loss"
+    right.set(title=f"{title} and regularization loss", xlabel="epoch", ylabel="loss")
+    series = [h[monitored] for _, h in named_histories] + [h["reg_loss"] for _, h in named_histories]
+    if spans_decades(*series):
+        right.set_yscale("log")
+    else:  # spikes of the raw loss would flatten the trends: cap the axis just above the running means
+        top = max(float(np.max(running_mean(h[monitored]))) for _, h in named_histories)
+        top = max(top, *(float(np.max(h["reg_loss"])) for _, h in named_histories))
+        right.set_ylim(0, 1.25 * top or 1)
     return fig

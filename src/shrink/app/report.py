@@ -18,6 +18,11 @@ table { border-collapse: collapse; margin: 0.8em 0; } td, th { padding: 0.25em 0
 th { text-align: left; background: #f6f6f6; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 img { max-width: 100%; } pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; font-size: 13px; }
 p.note { color: #555; }
+div.wide { overflow-x: auto; max-width: 100%; } div.wide table { font-size: 13px; white-space: nowrap; }
+div.wide th { white-space: normal; min-width: 4em; }
+.verdict { background: #f3f7fb; border-left: 4px solid #3b6ea5; padding: 0.6em 1em; margin: 1em 0; }
+.verdict p { margin: 0.4em 0; } .verdict h3 { margin: 0.2em 0 0.4em; font-size: 1.05em; }
+td.better { color: #1a7f37; font-weight: 600; } td.worse { color: #b42318; font-weight: 600; }
 """
 
 
@@ -29,7 +34,11 @@ def figure_png(figure) -> bytes:
 
 
 def table_html(rows: list[dict], columns: list[str] | None = None) -> str:
-    """An HTML table from a list of dicts (floats shown with 4 significant digits)."""
+    """An HTML table from a list of dicts, each number in its column's format
+    (``formats.number``: losses 3 significant figures, accuracies and shares as percentages,
+    λ compact scientific). A wide table scrolls inside its own box instead of the page."""
+    from .formats import number
+
     if not rows:
         return ""
     columns = columns or list(rows[0])
@@ -40,11 +49,13 @@ def table_html(rows: list[dict], columns: list[str] | None = None) -> str:
         for c in columns:
             value = row.get(c, "")
             if isinstance(value, float):
-                cells.append(f'<td class="num">{value:.4g}</td>')
+                cells.append(f'<td class="num">{html.escape(number(c, value))}</td>')
+            elif isinstance(value, int) and not isinstance(value, bool):
+                cells.append(f'<td class="num">{value}</td>')
             else:
                 cells.append(f"<td>{html.escape(str(value))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+    return f"<div class=\"wide\"><table><tr>{head}</tr>{''.join(body)}</table></div>"
 
 
 class Section:

@@ -4,7 +4,9 @@ A sweep is a grid of config overrides (``{"layers.0.weight_l2": [0, 1e-5, 1e-4]}
 with folds. Each (grid point, fold) pair is a *task*, numbered ``point · n_folds + fold``:
 
 - **Data.** The folds split the config's training data (after its own hold-out split and
-  ``train_size``). With ``cv=None`` there is one fold: train on the training split, score on
+  ``train_size``). With ``data.standardize`` each fold is standardized with the mean and std
+  of its own training part (the fold's validation rows never inform them), and the refit with
+  those of all training data, stored in its model file. With ``cv=None`` there is one fold: train on the training split, score on
   the config's validation split. With ``cv=k``, k folds, stratified by class for
   classification. In CV the config's validation split stays untouched, as a test set for
   the refit.
@@ -41,7 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..config import ConfigError, resolve, with_values
-from ..experiment import Dataset, build_model, check_fits, fit_arguments, load_data, streams
+from ..experiment import Dataset, build_model, check_fits, fit_arguments, load_data, standardized, streams
 from ...sparsity import zero_fraction
 from .cv import METRICS, choose, folds, refit_epochs, summarize
 from .errors import SweepError
@@ -82,6 +84,27 @@ class SweepResult:
     @property
     def grid_keys(self) -> list[str]:
         return list(self.grid)
+
+    def plot(self):
+        """The validation curve (mean ± SE against the first grid key, with training beside it
+        and both choices marked; bars for word-valued keys) as a matplotlib ``Figure``."""
+        from ..plots import validation_curve
+
+        return validation_curve(self)
+
+    def _repr_html_(self) -> str:
+        """The grid points as an HTML table (as in report.html), for notebooks."""
+        import html
+
+        from ..formats import number
+        from ..report import table_html
+        from .output import points_rows
+
+        folds = f"{self.n_folds}-fold cross-validation" if self.n_folds > 1 else "one hold-out split"
+        chosen = "; ".join(f"{name}: " + ", ".join(f"{k} = {number(k, v)}" for k, v in choice.items() if k != "index")
+                           for name, choice in (("best", self.best), ("best_1se", self.best_1se)))
+        return (f"<p>SweepResult: {len(self.points)} grid points × {html.escape(folds)}, chosen by "
+                f"{html.escape(self.metric)}. {html.escape(chosen)}.</p>" + table_html(points_rows(self)))
 
 
 # ---------------------------------------------------------------------------- the sweep
@@ -159,7 +182,7 @@ def sweep(
     points = grid_points(grid)
     point_configs = _point_configs(config, points)  # every grid point validated before any work
 
-    data = load_data(config, streams(config["seed"]))
+    data = load_data(config, streams(config["seed"]), standardize=False)  # standardized per fold, below
     kinds = set()
     for point, point_config in zip(points, point_configs):  # every model must fit the data
         try:
@@ -180,6 +203,8 @@ def sweep(
     else:
         splits = [(data.X_train[t], data.y_train[t], data.X_train[v], data.y_train[v])
                   for t, v in folds(data.y_train, cv, stratify=classifier, rng=fold_rng)]
+    if config["data"]["standardize"]:
+        splits = [_standardized_split(*split) for split in splits]
     n_folds = len(splits)
 
     # The grid's key order numbers the tasks, so it is part of the definition: pairs, not a dict.
@@ -245,9 +270,16 @@ def sweep(
     if "mean_best_epoch" in rows[index]:
         n_fold_train = float(np.mean([len(split[0]) for split in splits]))
         epochs = refit_epochs(rows[index]["mean_best_epoch"], len(data.X_train), n_fold_train)
-    result.refit, result.refit_metrics = _refit(point_configs[index], data, test=cv is not None, epochs=epochs)
+    refit_data = standardized(data) if config["data"]["standardize"] else data
+    result.refit, result.refit_metrics = _refit(point_configs[index], refit_data, test=cv is not None, epochs=epochs)
     result.refit_epochs = epochs or point_configs[index]["train"]["epochs"]
     return result
+
+
+def _standardized_split(X_train, y_train, X_val, y_val):
+    """A fold standardized with its own training part's mean and std."""
+    fold = standardized(Dataset(X_train, y_train, X_val, y_val))
+    return fold.X_train, fold.y_train, fold.X_val, fold.y_val
 
 
 def _refit(config: dict, data: Dataset, *, test: bool, epochs: int | None = None):
@@ -255,6 +287,7 @@ def _refit(config: dict, data: Dataset, *, test: bool, epochs: int | None = None
     when the folds chose the length by early stopping)."""
     rng = streams(config["seed"])
     model = build_model(config, data.X_train.shape[1], rng["init"])
+    model.classes, model.standardizer = data.classes, data.standardizer  # saved in its model file
     model.fit(data.X_train, data.y_train, **fit_arguments(config, epochs=epochs, record=False), rng=rng["fit"])
     metrics = {"train": model.evaluate(data.X_train, data.y_train), "zero_weights": zero_fraction(model)}
     if data.validation is not None:

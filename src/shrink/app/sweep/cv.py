@@ -41,7 +41,8 @@ def summarize(points: list[dict], results: dict[int, dict], n_folds: int) -> tup
     """One row per grid point (mean and SE over folds) and one row per task.
 
     With early stopping each task reports its ``best_epoch``; the point's row then holds
-    ``mean_best_epoch``, the mean over folds (what the refit trains for, scaled).
+    ``mean_best_epoch``, the mean over folds (what the refit trains for, scaled). Each
+    layer's weight norm is ``mean_weight_norm_layers[i]``.
     """
     nan = float("nan")
     classifier = any("val_accuracy" in r for r in results.values())
@@ -50,6 +51,7 @@ def summarize(points: list[dict], results: dict[int, dict], n_folds: int) -> tup
     fold_metrics = ["train_loss", "train_data_loss", "val_loss", "val_data_loss", "reg_loss", "zero_weights"]
     fold_metrics += ["train_accuracy", "val_accuracy"] if classifier else []
     fold_metrics += ["best_epoch"] if stopped_early else []
+    norms = sorted({k for r in results.values() for k in r if k.startswith("weight_norm_")})
     rows, fold_rows = [], []
     for p, point in enumerate(points):
         done = [results[p * n_folds + f] for f in range(n_folds)]
@@ -68,6 +70,8 @@ def summarize(points: list[dict], results: dict[int, dict], n_folds: int) -> tup
         row["mean_zero_weights"] = nan if diverged else float(np.mean([r["zero_weights"] for r in done]))
         if stopped_early:
             row["mean_best_epoch"] = nan if diverged else float(np.mean([r["best_epoch"] for r in done]))
+        for norm in norms:  # ‖W‖ per layer (tasks recorded before norms were kept have none)
+            row[f"mean_{norm}"] = nan if diverged else float(np.mean([r.get(norm, nan) for r in done]))
         rows.append(row)
         for r in done:
             fold_rows.append({**point, "fold": r["fold"], "status": r["status"],

@@ -14,7 +14,7 @@ from ...sparsity import zero_fraction
 from ..experiment import build_model, fit_arguments, streams
 from .errors import SweepError
 
-__all__ = ["Runner", "Task", "fit_task"]
+__all__ = ["Runner", "Task", "fit_task", "weight_norms"]
 
 
 @dataclass
@@ -32,6 +32,13 @@ class Task:
     warm_start: bytes | None = None  # the model file of the previous λ on the path
     keep_model: bool = False
     watch_parent: bool = False  # a local worker process: exit if the sweep that started it dies
+
+
+def weight_norms(model) -> dict[str, float]:
+    """‖W‖ (Frobenius) of each layer's weights, keyed ``weight_norm_layers[i]``: what an L2
+    penalty shrinks, per layer, for the sweep's weight-norm picture."""
+    return {f"weight_norm_layers[{p.name.split('.')[0]}]": float(np.linalg.norm(p.value))
+            for p in model.parameters() if p.name.endswith(".weights")}
 
 
 def fit_task(task: Task) -> dict:
@@ -69,6 +76,7 @@ def fit_task(task: Task) -> dict:
             "val_data_loss_sample_se": float(np.std(sample, ddof=1) / math.sqrt(len(sample))) if len(sample) > 1 else 0.0,
             "reg_loss": scored["reg_loss"], "zero_weights": zero_fraction(model),
             "seconds": time.perf_counter() - start,
+            **weight_norms(model),
         }
         if "accuracy" in scored:
             result["train_accuracy"], result["val_accuracy"] = fitted["accuracy"], scored["accuracy"]

@@ -1,11 +1,12 @@
-"""Seed-000 experiment, timed: shrink against PyTorch eager on the CPU, side by side.
+"""The 2000 x 3 spiral run (2-128-3, SGD with momentum 0.5), timed: shrink against PyTorch eager on
+the CPU, side by side.
 
 Spiral 2000 x 3, the first 3000 shuffled samples to train, Dense(2, 128, weight_l2=5e-4,
 bias_l2=5e-4) -> ReLU -> Dense(128, 3) -> Softmax, SGD(momentum=0.5), full batch. Each
 contender runs the same number of epochs (a short warm-up first) and reports the median
 ms/epoch over several repeats; the last line is the ratio shrink / PyTorch.
 
-    python benchmarks/seed_spiral.py [--epochs 2000] [--repeats 5]
+    python benchmarks/spiral.py [--epochs 2000] [--repeats 5]
 
 Timings are never part of the tests; this script is how speed is measured.
 """
@@ -23,7 +24,7 @@ import shrink
 from shrink.data import spiral, split
 
 
-def seed_data():
+def spiral_data():
     X, y = spiral(2000, 3, rng=0)
     X_train, y_train, _, _ = split(X, y, 0.5, rng=0)
     return X_train.astype(np.float32), y_train
@@ -75,7 +76,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    X, y = seed_data()
+    X, y = spiral_data()
     contenders = {"shrink": lambda: time_shrink(X, y, args.epochs)}
     try:
         import torch
@@ -92,7 +93,7 @@ def main() -> None:
     for _ in range(args.repeats):
         for name, run in contenders.items():
             results[name].append(run())
-    print(f"seed-000 spiral, 3000 x 2 -> 128 -> 3, full batch, {args.epochs} epochs x {args.repeats} repeats")
+    print(f"2000 x 3 spiral, 3000 x 2 -> 128 -> 3, full batch, {args.epochs} epochs x {args.repeats} repeats")
     print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, numpy {np.__version__}")
     medians = {name: statistics.median(times) for name, times in results.items()}
     for name, median in medians.items():

@@ -1,10 +1,10 @@
-"""The seed-000 experiment: a 2-128-3 network with L2 on the first layer, on the spiral data.
+"""The 2000 x 3 spiral run: a 2-128-3 network with L2 on the first layer, SGD with momentum 0.5.
 
 Spiral 2000 samples x 3 classes, shuffled, the first 3000 to train and the other 3000 to
 validate; Dense(2, 128, weight_l2=5e-4, bias_l2=5e-4) -> ReLU -> Dense(128, 3) -> Softmax,
 SGD(learning_rate=1.0, momentum=0.5), 10 001 full-batch epochs, a line every 100 epochs.
 
-    python examples/seed_spiral.py [--epochs 10001] [--seed 0]
+    python examples/spiral.py [--epochs 10001] [--seed 0]
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from shrink.data import spiral, split
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Reproduce the seed-000 L2 spiral experiment.")
+    parser = argparse.ArgumentParser(description="Reproduce the 2000 x 3 spiral run with L2 on the first layer.")
     parser.add_argument("--epochs", type=int, default=10001)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
