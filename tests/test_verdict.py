@@ -23,6 +23,26 @@ def test_tail_is_mean_and_range_of_the_last_tenth():
         estimate = tail(list(values))
         assert estimate.mean == pytest.approx(last.sum() / k, rel=1e-12)
         assert (estimate.low, estimate.high) == (last.min(), last.max())
+        if k >= 10:  # the level: the range of five consecutive block means
+            means = [block.mean() for block in np.array_split(last, 5)]
+            assert estimate.level == pytest.approx((min(means), max(means)), rel=1e-12)
+
+
+def test_the_level_is_bounded_by_block_means_so_an_oscillation_does_not_hide_a_shift():
+    """±0.3 around 1.0 against ±0.3 around 0.7: the ranges overlap, the levels do not; and two
+    oscillations around the same level stay "no clear difference"."""
+    epochs = np.arange(1000)
+    wobble = 0.3 * np.where(epochs % 2 == 0, 1.0, -1.0)
+    high, low, same = tail(1.0 + wobble), tail(0.7 + wobble), tail(1.0 - wobble)
+    assert low.high > high.low  # the min-max ranges overlap
+    block_means = [b.mean() for b in np.array_split((1.0 + wobble)[-100:], 5)]
+    assert high.band == (min(block_means), max(block_means))
+    shifted = Change("validation data loss", low, high, "lower")
+    assert shifted.clear and shifted.reading == "lower: better"
+    assert not Change("validation data loss", same, high, "lower").clear
+    drift = tail(np.linspace(1.0, 0.0, 1000) + wobble)  # a level still moving: its blocks span the move
+    assert drift.band[1] - drift.band[0] > 0.05
+    assert tail(np.ones(15)).level is None  # under two epochs per block: the range itself
 
 
 def test_the_verdict_numbers_are_the_history_tails():

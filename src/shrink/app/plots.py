@@ -360,7 +360,7 @@ def _sweep_axis(ax, key: str, values) -> None:
         ax.set_xlabel(key)
         return
     positive = [float(v) for v in values if isinstance(v, (int, float)) and v > 0]
-    if positive and max(positive) / min(positive) > 20:
+    if positive and max(positive) / min(positive) >= 10:  # a decade or more: a log grid
         if any(v == 0 for v in values):
             ax.set_xscale("symlog", linthresh=min(positive))
         else:

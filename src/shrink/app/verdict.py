@@ -14,8 +14,12 @@ regularization loss at the final parameters. The rows' values add up to
 **Uncertainty.** At a high learning rate a curve oscillates from one epoch to the next and its
 last value is one sample of that oscillation. Every quantity read from a curve is therefore
 the mean over the last tenth of the epochs (at least one) with its range (min-max) there; for
-a sweep, the mean over folds ± one standard error. Two runs differ *clearly* only when those
-intervals do not overlap and the means differ by more than 0.5%.
+a sweep, the mean over folds ± one standard error. Two runs differ *clearly* only when their
+levels' intervals do not overlap and the means differ by more than 0.5%. A curve's level is
+known better than its range says: an oscillation of ±10 points around a steady mean makes the
+range wide but leaves the mean where it is. So the level's interval is the range of the means
+of ``BLOCKS`` consecutive blocks of those last epochs (where there are at least two epochs per
+block; else the range itself): it still spans a drift, but not the epoch-to-epoch swing.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ __all__ = ["Change", "Estimate", "Verdict", "penalty_table", "regularizers", "ru
 TAIL_PARTS = 10
 #: Means closer than this (relative) are "about the same" even when their intervals are apart.
 SAME = 0.005
+#: The last tenth is cut into this many consecutive blocks; their means bound the curve's level.
+BLOCKS = 5
 
 
 # ---------------------------------------------------------------------------- numbers
@@ -52,6 +58,13 @@ class Estimate:
     low: float
     high: float
     spread: str = ""
+    #: The interval of the level (the block means' range, ``tail``); None: [low, high] itself.
+    level: tuple[float, float] | None = None
+
+    @property
+    def band(self) -> tuple[float, float]:
+        """The interval two estimates are compared by: ``level`` if known, else [low, high]."""
+        return self.level if self.level is not None else (self.low, self.high)
 
     @classmethod
     def exact(cls, value: float) -> Estimate:
@@ -64,12 +77,17 @@ class Estimate:
 
 
 def tail(values) -> Estimate:
-    """Mean and range (min, max) of the last tenth of a per-epoch curve (at least one epoch)."""
+    """Mean and range (min, max) of the last tenth of a per-epoch curve (at least one epoch),
+    and the level's interval: the range of the means of ``BLOCKS`` consecutive blocks of it."""
     values = np.asarray(values, dtype=np.float64)
     k = max(1, len(values) // TAIL_PARTS)
     last = values[-k:]
+    level = None
+    if k >= 2 * BLOCKS:
+        means = [float(np.mean(block)) for block in np.array_split(last, BLOCKS)]
+        level = (min(means), max(means))
     return Estimate(float(np.mean(last)), float(np.min(last)), float(np.max(last)),
-                    f"last {k} of {len(values)} epochs")
+                    f"last {k} of {len(values)} epochs", level)
 
 
 @dataclass(frozen=True)
@@ -90,15 +108,17 @@ class Change:
 
     @property
     def clear(self) -> bool:
-        """The intervals do not overlap and the means differ by more than ``SAME`` (relative)."""
-        apart = self.run.low > self.reference.high or self.run.high < self.reference.low
+        """The levels' intervals (``Estimate.band``) do not overlap and the means differ by
+        more than ``SAME`` (relative)."""
+        (run_low, run_high), (ref_low, ref_high) = self.run.band, self.reference.band
+        apart = run_low > ref_high or run_high < ref_low
         return apart and abs(self.difference) > SAME * max(abs(self.reference.mean), 1e-12)
 
     @property
     def reading(self) -> str:
         if not self.clear:
             if self.run.varies or self.reference.varies:
-                return "no clear difference (the ranges overlap)"
+                return "no clear difference (the levels overlap)"
             return "about the same"
         direction = "higher" if self.difference > 0 else "lower"
         if self.better is None:
@@ -319,7 +339,7 @@ def _against(verdict: Verdict) -> list[str]:
     elif main.clear or not (main.run.varies or main.reference.varies):
         sentences.append(f"The {what} made no real difference: {numbers}.")
     else:
-        sentences.append(f"No clear difference: the curves overlap over the last tenth of training ({numbers}).")
+        sentences.append(f"No clear difference: the curves' levels overlap over the last tenth of training ({numbers}).")
     spread = main.run.spread
     sentences.append(f"Each number is the mean over the {spread}" + (", with its range in brackets" if (
         main.run.varies or main.reference.varies) else "") + ".")
