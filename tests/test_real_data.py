@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from shrink import CategoricalCrossentropy, Dense, InvalidArgumentError, Model, ModelFileError, Softmax, Standardizer
-from shrink.app.config import ConfigError, resolve
+from shrink.app.config import resolve
 from shrink.app.experiment import load_data, streams
 from shrink.cli import main
 from shrink.data import load_csv, read_csv

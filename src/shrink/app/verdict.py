@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..layers import Dense, Dropout, SelectColumns
+from ..layers import Dense, SelectColumns
 from ..penalties import L1, L2, GroupL1
 from ..sparsity import sparsity_report, zero_fraction
 from . import formats

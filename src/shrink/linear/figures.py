@@ -123,8 +123,9 @@ def path_curves(path, ax=None, feature_names=None, *, max_labels: int = MAX_LABE
         label_prefix = f"{titles[t]}: " if shared and k > 1 else ""
         style = styles[t % len(styles)] if shared else "-"
         # A feature keeps its colour in every panel (colours repeat after ten features).
-        lines = [panel.plot(path.lambdas, coefs[:, t, j], lw=1.2, linestyle=style, color=f"C{j % 10}",
-                            label=label_prefix + names[j])[0] for j in seen]
+        for j in seen:
+            panel.plot(path.lambdas, coefs[:, t, j], lw=1.2, linestyle=style, color=f"C{j % 10}",
+                       label=label_prefix + names[j])
         _lambda_axis(panel, path.lambdas)
         if seen.size and not shared:
             last = coefs[-1, t, seen]

@@ -45,7 +45,7 @@ from ..activations import Linear, Sigmoid, Softmax
 from ..errors import ConvergenceWarning as EngineConvergenceWarning
 from ..linear import regularization_path
 from ..losses import BinaryCrossentropy, CategoricalCrossentropy, MeanSquaredError
-from .linear import _linear_model
+from .linear import one_layer_model
 
 __all__ = ["LinearRegressionCV", "LogisticRegressionCV", "one_standard_error"]
 
@@ -224,7 +224,7 @@ class _PathCV(BaseEstimator):
         penalties = {"weight_l1": self.weight_l1_, "weight_l2": self.weight_l2_}
         if self.penalty_factor is not None:
             penalties["penalty_factor"] = np.asarray(self.penalty_factor, dtype=np.float64)
-        model = _linear_model(coef.shape[1], coef.shape[0], head, loss, penalties, 0)
+        model = one_layer_model(coef.shape[1], coef.shape[0], head, loss, penalties, 0)
         model.layers[0].weights[...] = coef.T
         model.layers[0].biases[...] = intercept.reshape(1, -1)
         return model

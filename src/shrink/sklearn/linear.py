@@ -98,11 +98,11 @@ class _Linear(ShrinkEstimator):
                                  biases_penalized=bool(self.bias_l1 or self.bias_l2))
         else:
             scaling = Scaling.none(X.shape[1])
-        model = _linear_model(X.shape[1], n_outputs, head, loss, {**scaling.penalties(**penalties),
+        model = one_layer_model(X.shape[1], n_outputs, head, loss, {**scaling.penalties(**penalties),
                                                                   "penalty_factor": factor}, init_rng)
         # The model fit returns: the trained one itself, or one of the user's problem that
         # receives the solution (and is what validation data scores, to the bit).
-        final = model if scaling.identity else _linear_model(X.shape[1], n_outputs, head, loss,
+        final = model if scaling.identity else one_layer_model(X.shape[1], n_outputs, head, loss,
                                                              {**penalties, "penalty_factor": factor}, 0)
         view = None if final is model else (lambda trained: scaling.unscale(trained, final))
         monitor = self._monitor(validation, early, loss_rule=False, view=view)
@@ -141,14 +141,14 @@ class _Linear(ShrinkEstimator):
         with warnings.catch_warnings():  # the engine's warning, re-raised below as scikit-learn's
             warnings.simplefilter("ignore", EngineConvergenceWarning)
             solution = self._solve(X_s, targets_s, **scaled, tol=float(self.tol), max_iter=max_iter)
-        model = _linear_model(X.shape[1], n_outputs, head, loss, scaled, 0)
+        model = one_layer_model(X.shape[1], n_outputs, head, loss, scaled, 0)
         model.layers[0].weights[...] = np.reshape(solution.coef, (-1, X.shape[1])).T
         model.layers[0].biases[...] = np.reshape(solution.intercept, (1, -1))
         history = History()
         history.append(0, model.evaluate(X_s, targets_s))
         history.n_iter = solution.n_iter
         if not scaling.identity:
-            model = scaling.unscale(model, _linear_model(X.shape[1], n_outputs, head, loss,
+            model = scaling.unscale(model, one_layer_model(X.shape[1], n_outputs, head, loss,
                                                          {**penalties, "penalty_factor": factor}, 0))
         scaling.rescale_history(history)
         monitor = self._monitor(validation, False, loss_rule=False)
@@ -218,7 +218,7 @@ class _Linear(ShrinkEstimator):
         return self._curvature
 
 
-def _linear_model(n_features: int, n_outputs: int, head, loss, penalties: dict, rng) -> Model:
+def one_layer_model(n_features: int, n_outputs: int, head, loss, penalties: dict, rng) -> Model:
     """One Dense layer and the head, starting at the origin (a convex problem, as scikit-learn)."""
     model = Model([Dense(n_features, n_outputs, rng=rng, **penalties), head()], loss=loss, dtype="float64")
     model.layers[0].weights[...] = 0.0
@@ -248,8 +248,9 @@ _LINEAR_PARAMETERS = """
         For the gradient solvers (default 1/L for "proximal", 0.01 otherwise).
     epochs : int, default 1000
         Iteration limit ("{exact}": its passes, L-BFGS iterations, epochs for gradient
-        solvers). When "{exact}", L-BFGS or "proximal" reaches it before ``tol`` is met, or L-BFGS ends abnormally, ``fit`` warns
-        with ``sklearn.exceptions.ConvergenceWarning`` naming the reason.
+        solvers). When "{exact}", L-BFGS or "proximal" reaches it before ``tol`` is met, or
+        L-BFGS ends abnormally, ``fit`` warns with ``sklearn.exceptions.ConvergenceWarning``
+        naming the reason.
     batch_size : int or None, default None
         For "sgd"/"adam"/...; None is full batch.
     tol : float, default 1e-8
@@ -283,9 +284,10 @@ _LINEAR_PARAMETERS = """
         a certificate that the objective is within ``dual_gap_`` of its minimum.
     n_iter_, loss_curve_, history_, model_, coefs_, intercepts_
         As for ``MLPClassifier``, per iteration (for "{exact}": ``n_iter_`` counts its passes
-        and Newton steps, and ``loss_curve_``/``history_`` hold one entry, the solution's), the losses in your data's units (the
-        rescaled objective times s²). ``n_iter_`` is the solver's count: 0 when L-BFGS
-        made no iteration (``loss_curve_`` then holds the starting point's loss).
+        and Newton steps, and ``loss_curve_``/``history_`` hold one entry, the solution's),
+        the losses in your data's units (the rescaled objective times s²). ``n_iter_`` is the
+        solver's count: 0 when L-BFGS made no iteration (``loss_curve_`` then holds the
+        starting point's loss).
     best_loss_, validation_scores_, best_validation_score_, best_epoch_
         As for ``MLPClassifier`` (``best_epoch_``: the 0-based iteration whose parameters
         are kept).
