@@ -182,3 +182,19 @@ def test_the_server_answers_bad_messages_with_errors_and_keeps_tabs_apart():
         with pytest.raises(WebSocketDisconnect):  # another site's page may not drive the server
             with client.websocket_connect("/ws", headers={"origin": "http://evil.example"}) as ws:
                 ws.receive_json()
+
+
+def test_early_stopping_restores_the_best_epochs_weights():
+    """As shrink's EarlyStopping: the model left is the best epoch's (its validation data loss is
+    the best seen), not the last one's."""
+    session = Session({**SMALL, "samples": 60, "hidden": [32, 32], "early_stopping": True, "patience": 20,
+                       "learning_rate": 0.05, "optimizer": "adam"})
+    session.playing = True
+    session.train(3000)
+    run = session.runs[0]
+    assert run.status == "stopped" and session.epoch < 3000
+    best_loss, best_epoch = run.best
+    assert session.epoch - best_epoch == 20
+    val = run.model.evaluate(session.data["X_val"], session.data["y_val"])["data_loss"]
+    assert val == pytest.approx(best_loss, rel=1e-12)
+    assert f"epoch {best_epoch}" in session.messages[0] and "restored" in session.messages[0]

@@ -218,6 +218,7 @@ class Run:
         self.rng = streams(settings["seed"])["fit"]
         self.status = "training"  # or "stopped" (early stopping) or "diverged"
         self.best = (math.inf, 0)  # (validation data loss, epoch) for early stopping
+        self.best_weights: list[np.ndarray] | None = None  # the parameters at that epoch
         self.message = ""
 
     def needs_rebuild(self, settings: dict) -> bool:
@@ -263,10 +264,15 @@ class Run:
             return
         if val_data_loss < self.best[0]:
             self.best = (val_data_loss, epoch)
+            self.best_weights = [p.value.copy() for p in self.model.parameters()]
         elif epoch - self.best[1] >= self.settings["patience"]:
             self.status = "stopped"
+            # as EarlyStopping does: the model kept is the best epoch's, not the last
+            for saved, p in zip(self.best_weights, self.model.parameters()):
+                np.copyto(p.value, saved)
             self.message = (f"{self.name}: early stopping at epoch {epoch}: validation data loss has not improved "
-                            f"for {self.settings['patience']} epochs (best {self.best[0]:.4f} at epoch {self.best[1]})")
+                            f"for {self.settings['patience']} epochs; the weights of epoch {self.best[1]} (best, "
+                            f"{self.best[0]:.4g}) are restored")
 
     def metrics(self, data) -> dict:
         """Data loss (and accuracy) on both sets, and each penalty's term, its sum and coefficient."""
