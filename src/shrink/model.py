@@ -341,7 +341,11 @@ class Model:
         return X if self.standardizer is None else self.standardizer.transform(X)
 
     def predict(self, X) -> np.ndarray:
-        """Outputs (n, n_outputs): probabilities for Softmax/Sigmoid heads, values otherwise."""
+        """Outputs (n, n_outputs): probabilities for Softmax/Sigmoid heads, values otherwise.
+
+        ``X`` is what the network takes: for a model with a ``standardizer`` (one trained by
+        ``shrink train`` with ``data.standardize``), pass raw rows through ``preprocess`` first.
+        """
         return self._outputs(self._check_X(X))
 
     def predict_labels(self, X) -> np.ndarray:
