@@ -48,6 +48,15 @@ def timed(fn):
     return time.perf_counter() - start, out
 
 
+def gaussian_design(n, p, seed=0):
+    """(X, y): n x p standard normal features, 20 true coefficients ~ N(0, 4), noise σ = 1."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    beta = np.zeros(p)
+    beta[:20] = rng.standard_normal(20) * 2
+    return X, X @ beta + rng.standard_normal(n)
+
+
 def lasso_objectives(X, y, coefs, intercepts, lambdas):
     return np.array([np.mean((y - X @ c - b) ** 2) + lam * np.abs(c).sum()
                      for c, b, lam in zip(coefs, intercepts, lambdas)])
@@ -203,7 +212,7 @@ def logistic_cv_workload(repeats):
             scores[solver] = -np.asarray(theirs.scores_[1]).reshape(len(folds), len(Cs)).mean(axis=0)
     medians = {k: statistics.median(v) for k, v in times.items()}
     faster = min(("saga", "liblinear"), key=medians.get)
-    print(f"\nbreast cancer 569 x 30 (standardized): 10-fold CV L1 logistic regression, 20 C (s)")
+    print("\nbreast cancer 569 x 30 (standardized): 10-fold CV L1 logistic regression, 20 C (s)")
     print(f"  shrink LogisticRegressionCV (tol {ours.tol:g})    {medians['shrink']:8.3f} s   λ_min {ours.lambda_min_:.4g} "
           f"(C {1 / (ours.lambda_min_ * n_train):.4g}), λ_1se {ours.lambda_1se_:.4g}")
     for solver in ("saga", "liblinear"):
@@ -235,26 +244,15 @@ def main() -> None:
 
     results = []
     with threadpool_limits(args.threads):
-        X, y = load_diabetes(return_X_y=True)
-        results.append(lasso_workload("diabetes 442 x 10", X, y, max(repeats, 3), args.tol))
+        diabetes = load_diabetes(return_X_y=True)
         n, p = (300, 1500) if args.quick else (1000, 5000)
-        rng = np.random.default_rng(0)
-        X = rng.standard_normal((n, p))
-        beta = np.zeros(p)
-        beta[:20] = rng.standard_normal(20) * 2
-        y = X @ beta + rng.standard_normal(n)
-        results.append(lasso_workload(f"Gaussian {n} x {p}, 20 true features", X, y, repeats, args.tol))
+        gaussian, gaussian_name = gaussian_design(n, p), f"Gaussian {n} x {p}, 20 true features"
+        results.append(lasso_workload("diabetes 442 x 10", *diabetes, max(repeats, 3), args.tol))
+        results.append(lasso_workload(gaussian_name, *gaussian, repeats, args.tol))
         n, p = (5000, 200) if args.quick else (20000, 500)
         results.append(logistic_workload(n, p, repeats, args.tol))
-        X, y = load_diabetes(return_X_y=True)
-        results.append(lasso_cv_workload("diabetes 442 x 10", X, y, max(repeats, 3)))
-        n, p = (300, 1500) if args.quick else (1000, 5000)
-        rng = np.random.default_rng(0)
-        X = rng.standard_normal((n, p))
-        beta = np.zeros(p)
-        beta[:20] = rng.standard_normal(20) * 2
-        y = X @ beta + rng.standard_normal(n)
-        results.append(lasso_cv_workload(f"Gaussian {n} x {p}, 20 true features", X, y, repeats))
+        results.append(lasso_cv_workload("diabetes 442 x 10", *diabetes, max(repeats, 3)))
+        results.append(lasso_cv_workload(gaussian_name, *gaussian, repeats))
         results.append(logistic_cv_workload(repeats))
     print(f"\n{sum(results)} of {len(results)} targets met")
 
