@@ -26,3 +26,13 @@ def central_difference(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+@pytest.fixture(scope="module")
+def logistic_run(tmp_path_factory):
+    """A finished 5-epoch run of preset:logistic-l2 (one per test module): copy it before changing it."""
+    from shrink.cli import main
+
+    out = tmp_path_factory.mktemp("trained") / "run"
+    assert main(["train", "preset:logistic-l2", "--out", str(out), "--set", "train.epochs=5", "--quiet"]) == 0
+    return out

@@ -514,17 +514,10 @@ def test_a_callback_state_of_the_wrong_types_is_refused(tmp_path):
 
 
 # ---------------------------------------------------------------------------- run directories, through the command
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    out = tmp_path_factory.mktemp("trained") / "run"
-    assert main(["train", "preset:logistic-l2", "--out", str(out), "--set", "train.epochs=5", "--quiet"]) == 0
-    return out
-
-
 @pytest.fixture
-def run_dir(trained, tmp_path):
+def run_dir(logistic_run, tmp_path):
     copy = tmp_path / "run"
-    shutil.copytree(trained, copy)
+    shutil.copytree(logistic_run, copy)
     return copy
 
 

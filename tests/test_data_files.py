@@ -207,17 +207,10 @@ def test_good_npz_files_still_read(tmp_path):
 
 
 # ---------------------------------------------------------------------------- through the command
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    out = tmp_path_factory.mktemp("trained") / "run"
-    assert main(["train", "preset:logistic-l2", "--out", str(out), "--set", "train.epochs=5", "--quiet"]) == 0
-    return out
-
-
 @pytest.fixture
-def run_dir(trained, tmp_path, monkeypatch):
+def run_dir(logistic_run, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    shutil.copytree(trained, tmp_path / "run")
+    shutil.copytree(logistic_run, tmp_path / "run")
     return "run"
 
 
