@@ -92,3 +92,19 @@ def test_user_mistakes_are_one_line_and_exit_2(diabetes_csv, tmp_path, capsys, a
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert not out.exists()
+
+
+def test_a_semicolon_csv_with_the_target_in_the_middle_keeps_every_feature_name(tmp_path, capsys):
+    """The CSV is read as shrink train reads data (delimiter and header detected): one name per
+    feature column, the target's left out wherever it stands."""
+    X, y = load_diabetes(return_X_y=True)
+    data = tmp_path / "d.csv"
+    with open(data, "w", encoding="utf-8") as handle:
+        handle.write("a;b;y;c\n")
+        for row, target in zip(X[:, :3], y):
+            handle.write(f"{row[0]:.17g};{row[1]:.17g};{target:.17g};{row[2]:.17g}\n")
+    out = tmp_path / "out"
+    assert main(["path", str(data), "--target", "y", "--n-lambdas", "10", "--out", str(out)]) == 0, \
+        capsys.readouterr().err
+    header = read_rows(out / "path.csv")[0]
+    assert header[7:] == ["coef:a", "coef:b", "coef:c"]

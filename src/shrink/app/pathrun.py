@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..activations import Linear, Sigmoid, Softmax
-from ..data import SKLEARN_DATASETS, load_csv, load_sklearn, read_utf8
+from ..data import SKLEARN_DATASETS, load_sklearn, read_csv
 from ..errors import InvalidArgumentError
 from ..layers import Dense
 from ..linear import RegularizationPath, regularization_path
@@ -76,21 +76,6 @@ class PathResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _header(path: str) -> list[str] | None:
-    """The first non-blank row's cells when it is a header (``load_csv``'s rule: a cell that
-    Python's ``float`` cannot read), else None."""
-    for row in csv.reader(io.StringIO(read_utf8(path), newline="")):
-        if row and any(cell.strip() for cell in row):
-            def number(cell):
-                try:
-                    float(cell)
-                except ValueError:
-                    return False
-                return True
-            return [cell.strip() for cell in row] if any(c.strip() and not number(c) for c in row) else None
-    return None
-
-
 def _safe_name(text: str) -> str:
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "data"
     return name[:80]
@@ -118,15 +103,14 @@ def load_path_data(source: str, target: str | None) -> PathData:
         raise InvalidArgumentError("data", message=f"DATA is a CSV file's path or sklearn:NAME; did you mean {hint!r}?")
     if os.path.isdir(source):
         raise IsADirectoryError(f"{source!r} is a directory, not a CSV file")
-    header = _header(source)
+    table = read_csv(source)  # delimiter and header detected as for shrink train's data
+    header = table.header
     column: int | str = -1
     if target is not None:
         column = target if header is not None and target in header else _index(target, header, source)
-    X, y = load_csv(source, target=column)
-    width = X.shape[1] + 1
-    index = header.index(column) if isinstance(column, str) else column % width
-    names = [name for c, name in enumerate(header) if c != index] if header is not None else \
-        [f"x{c}" for c in range(width) if c != index]
+    features, index = table.select(target=column)
+    X, y = table.numbers(features), table.target(index)
+    names = [header[c] for c in features] if header is not None else [f"x{c}" for c in features]
     stem = os.path.splitext(os.path.basename(source))[0]
     return PathData(X, y, names, _safe_name(stem), f"csv:{os.path.abspath(source)}",
                     column if isinstance(column, str) else index)
