@@ -32,8 +32,8 @@ import numpy as np
 from ..activations import Linear, Sigmoid, Softmax
 from ..data import SKLEARN_DATASETS, load_sklearn, read_csv
 from ..errors import InvalidArgumentError
-from ..layers import Dense
 from ..linear import RegularizationPath, regularization_path
+from ..linear.models import one_layer_model
 from ..losses import BinaryCrossentropy, CategoricalCrossentropy, MeanSquaredError
 from ..model import Model
 from . import report
@@ -136,11 +136,7 @@ def _heads(loss: str, n_outputs: int):
 def _model(coef: np.ndarray, intercept: np.ndarray, loss: str, penalties: dict) -> Model:
     """The linear model (k, p) coefficients as a shrink Model: one Dense layer and the head."""
     head, loss_object, _, _ = _heads(loss, coef.shape[0])
-    dense = Dense(coef.shape[1], coef.shape[0], rng=0, **penalties)
-    model = Model([dense, head()], loss=loss_object, dtype="float64")
-    model.layers[0].weights[...] = coef.T
-    model.layers[0].biases[...] = intercept.reshape(1, -1)
-    return model
+    return one_layer_model(coef.shape[1], coef.shape[0], head, loss_object, penalties, coef=coef, intercept=intercept)
 
 
 def check_request(data: PathData, *, loss: str, cv: int | None) -> None:
@@ -189,15 +185,13 @@ def run_path(data: PathData, *, loss: str = "squared_error", l1_ratio: float = 1
             result.model_coef = single.coefs[0].reshape(-1, p)
             result.model_intercept = np.asarray(single.intercepts[0], dtype=np.float64).reshape(-1)
             result.model_lambda, result.model_why = float(lam), f"--lambda {lam:g}"
-            penalties = single.penalties(0)
+            result.model = _model(result.model_coef, result.model_intercept, loss, single.penalties(0))
         elif estimator is not None:
             result.model_coef = np.atleast_2d(estimator.coef_)
             result.model_intercept = np.atleast_1d(np.asarray(estimator.intercept_, dtype=np.float64))
             result.model_lambda = estimator.lambda_
             result.model_why = "λ_1se" if choice == "1se" else "λ_min"
-            penalties = {"weight_l1": estimator.weight_l1_, "weight_l2": estimator.weight_l2_}
-        if result.model_coef is not None:
-            result.model = _model(result.model_coef, result.model_intercept, loss, penalties)
+            result.model = estimator.model_
     result.warnings = [str(w.message) for w in caught]
     return result
 

@@ -45,7 +45,8 @@ from ..activations import Linear, Sigmoid, Softmax
 from ..errors import ConvergenceWarning as EngineConvergenceWarning
 from ..linear import regularization_path
 from ..losses import BinaryCrossentropy, CategoricalCrossentropy, MeanSquaredError
-from .linear import one_layer_model
+from ..linear.models import one_layer_model
+from .base import check_epochs
 
 __all__ = ["LinearRegressionCV", "LogisticRegressionCV", "one_standard_error"]
 
@@ -137,12 +138,6 @@ def _check_real(value, name: str, *, low=None, high=None, low_open=False) -> flo
     return float(value)
 
 
-def _check_integer(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 class _PathCV(BaseEstimator):
     """What both share: the parameters, the folds over the path, the choice, the attributes."""
 
@@ -168,11 +163,11 @@ class _PathCV(BaseEstimator):
         settings = {
             "loss": self._loss,
             "l1_ratio": _check_real(self.l1_ratio, "l1_ratio", low=0, high=1),
-            "n_lambdas": _check_integer(self.n_lambdas, "n_lambdas", 1),
+            "n_lambdas": check_epochs(self.n_lambdas, "n_lambdas"),
             "lambda_min_ratio": None if self.lambda_min_ratio is None else _check_real(
                 self.lambda_min_ratio, "lambda_min_ratio", low=0, high=1, low_open=True),
             "tol": _check_real(self.tol, "tol", low=0),
-            "max_iter": _check_integer(self.max_iter, "max_iter", 1),
+            "max_iter": check_epochs(self.max_iter, "max_iter"),
             "penalty_factor": self.penalty_factor,
         }
         if settings["lambda_min_ratio"] == 1:
@@ -224,10 +219,7 @@ class _PathCV(BaseEstimator):
         penalties = {"weight_l1": self.weight_l1_, "weight_l2": self.weight_l2_}
         if self.penalty_factor is not None:
             penalties["penalty_factor"] = np.asarray(self.penalty_factor, dtype=np.float64)
-        model = one_layer_model(coef.shape[1], coef.shape[0], head, loss, penalties, 0)
-        model.layers[0].weights[...] = coef.T
-        model.layers[0].biases[...] = intercept.reshape(1, -1)
-        return model
+        return one_layer_model(coef.shape[1], coef.shape[0], head, loss, penalties, coef=coef, intercept=intercept)
 
     def _outputs(self, X) -> np.ndarray:
         check_is_fitted(self, "model_")

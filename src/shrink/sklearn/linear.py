@@ -12,8 +12,8 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ..errors import ConvergenceWarning as EngineConvergenceWarning
 from ..history import History
-from ..layers import Dense
 from ..linear import coordinate_descent, proximal_newton
+from ..linear.models import one_layer_model
 from ..model import Model
 from ..optimizers import SGD
 from .base import Classifier, Regressor, ShrinkEstimator, check_choice, check_epochs, seeds, solvers
@@ -141,9 +141,8 @@ class _Linear(ShrinkEstimator):
         with warnings.catch_warnings():  # the engine's warning, re-raised below as scikit-learn's
             warnings.simplefilter("ignore", EngineConvergenceWarning)
             solution = self._solve(X_s, targets_s, **scaled, tol=float(self.tol), max_iter=max_iter)
-        model = one_layer_model(X.shape[1], n_outputs, head, loss, scaled, 0)
-        model.layers[0].weights[...] = np.reshape(solution.coef, (-1, X.shape[1])).T
-        model.layers[0].biases[...] = np.reshape(solution.intercept, (1, -1))
+        model = one_layer_model(X.shape[1], n_outputs, head, loss, scaled, coef=solution.coef,
+                                intercept=solution.intercept)
         history = History()
         history.append(0, model.evaluate(X_s, targets_s))
         history.n_iter = solution.n_iter
@@ -216,13 +215,6 @@ class _Linear(ShrinkEstimator):
 
     def _curvature_for(self, n_outputs: int) -> float:
         return self._curvature
-
-
-def one_layer_model(n_features: int, n_outputs: int, head, loss, penalties: dict, rng) -> Model:
-    """One Dense layer and the head, starting at the origin (a convex problem, as scikit-learn)."""
-    model = Model([Dense(n_features, n_outputs, rng=rng, **penalties), head()], loss=loss, dtype="float64")
-    model.layers[0].weights[...] = 0.0
-    return model
 
 
 _LINEAR_PARAMETERS = """
@@ -308,9 +300,6 @@ class LogisticRegression(Classifier, _Linear):
     def _curvature_for(self, n_outputs: int) -> float:
         return 0.25 if n_outputs == 1 else 0.5
 
-    def _problem(self, X, targets, n_outputs: int):
-        return X, targets  # the class indices: proximal_newton's classes are then 0 .. k-1, in order
-
     @staticmethod
     def _solve(*args, **kwargs):
         return proximal_newton(*args, **kwargs)
@@ -332,9 +321,6 @@ class LinearRegression(Regressor, _Linear):
 
     def _curvature_for(self, n_outputs: int) -> float:
         return 2.0 / n_outputs
-
-    def _problem(self, X, targets, n_outputs: int):
-        return X, targets  # (n, k): coef comes back (k, p)
 
     @staticmethod
     def _solve(*args, **kwargs):
