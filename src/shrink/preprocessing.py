@@ -38,8 +38,7 @@ class Standardizer:
 
     def fit(self, X) -> Standardizer:
         """Learn ``mean_`` and ``scale_`` from ``X`` (n_samples, n_features); returns self."""
-        X = check_array(X, "X", ndim=(2,))
-        X = np.asarray(X, dtype=np.float64)
+        X = check_array(X, "X", ndim=(2,), dtype=np.float64)
         self.mean_ = X.mean(axis=0)
         std = X.std(axis=0)
         self.scale_ = np.where(std > 0, std, 1.0)
@@ -49,11 +48,11 @@ class Standardizer:
         """``(X − mean_) / scale_``: a new float64 array of X's shape (n_samples, n_features)."""
         if self.mean_ is None:
             raise InvalidArgumentError("X", message="this Standardizer is not fitted yet: call fit(X_train) first")
-        X = check_array(X, "X", ndim=(2,))
+        X = check_array(X, "X", ndim=(2,), dtype=np.float64)
         if X.shape[1] != len(self.mean_):
             raise InvalidArgumentError("X", message=f"X has {X.shape[1]} features, but the Standardizer was fitted "
                                                     f"on {len(self.mean_)}")
-        return (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
+        return (X - self.mean_) / self.scale_
 
     def fit_transform(self, X) -> np.ndarray:
         """``fit(X)`` then ``transform(X)``."""

@@ -211,8 +211,7 @@ class Run:
         self.name = name
         self.overrides = overrides
         self.settings = {**settings, **overrides}
-        self.config = config_of(self.settings)
-        self.model = build_model(self.config, X_dim)
+        self.model = build_model(config_of(self.settings), X_dim)
         self.dense = [layer for layer in self.model.layers if isinstance(layer, Dense)]
         self.dropout = [layer for layer in self.model.layers if isinstance(layer, Dropout)]
         self.rng = streams(settings["seed"])["fit"]
@@ -243,7 +242,6 @@ class Run:
         if self.status == "stopped" and not new["early_stopping"]:
             self.status = "training"
         self.settings = new
-        self.config = config_of(new)
 
     def train_epoch(self, X: np.ndarray, y: np.ndarray, order: np.ndarray, epoch: int) -> None:
         """One pass over the training data in ``order``, in batches of ``batch_size`` (0: all)."""
