@@ -80,7 +80,10 @@ def draw_curve(ax, x, values, *, color, label: str, **style):
     return ax.plot(x, values, color=color, label=label, **style)[0]
 
 
-def scale_for(ax, *series) -> None:
-    """A log y axis when the values drawn span decades (``spans_decades``), else linear."""
-    if spans_decades(*series):
+def scale_for(ax, *series) -> bool:
+    """A log y axis when the values drawn span decades (``spans_decades``), else linear;
+    returns whether the axis went log."""
+    log = spans_decades(*series)
+    if log:
         ax.set_yscale("log")
+    return log

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import numbers
 
-__all__ = ["accuracy", "count", "kind_of", "lam", "loss", "number", "points", "share", "signed"]
+__all__ = ["accuracy", "count", "kind_of", "lam", "loss", "metric_label", "number", "points", "share", "signed"]
 
 #: Names whose values are penalty strengths or other coefficients (shown as compact scientific).
 COEFFICIENT_WORDS = ("_l1", "_l2", "weight_decay", "learning_rate", "lambda", "λ", "alpha", "decay", "coef")
@@ -95,6 +95,11 @@ def count(value) -> str:
     if not math.isfinite(value):
         return str(value)
     return str(int(value)) if value.is_integer() else f"{value:.1f}"
+
+
+def metric_label(metric: str) -> str:
+    """A history or sweep metric in words: ``val_data_loss`` -> ``validation data loss``."""
+    return metric.replace("val_", "validation ").replace("_", " ")
 
 
 def kind_of(name: str) -> str:

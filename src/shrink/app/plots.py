@@ -14,7 +14,7 @@ from ..activations import Sigmoid, Tanh
 from ..curves import draw_curve, running_mean, scale_for, spans_decades
 from ..errors import InvalidArgumentError
 from ..layers import Dense
-from .formats import lam, number
+from .formats import lam, metric_label, number
 
 __all__ = ["accuracy_curves", "class_probabilities", "compared_histograms", "comparison_curves", "decision_boundaries", "shared_bins", "group_path", "loss_curves", "network_diagram", "preactivations", "regression_fit",
            "penalty_geometry", "sweep_heatmap", "sweep_layout", "train_means", "running_mean", "sparsity_curve", "sparsity_vs_lambda", "validation_curve",
@@ -417,7 +417,7 @@ def validation_curve(result) -> Figure:
     one-standard-error choice (``best_1se``) marked. Word-valued keys are bars."""
     key = result.grid_keys[0]
     metric = getattr(result, "metric", "val_data_loss")
-    label = metric.replace("val_", "validation ").replace("_", " ")
+    label = metric_label(metric)
     train = dict(zip(map(id, result.points), train_means(result, metric)))
     fig = Figure(figsize=(8, 4.4), layout="constrained")
     ax = fig.subplots()
@@ -481,7 +481,7 @@ def sweep_heatmap(result) -> Figure | None:
     ax = fig.subplots()
     # Darker is better (low loss, high accuracy), so the eye goes to the best cells either way.
     image = ax.imshow(table, cmap="viridis_r" if metric == "val_accuracy" else "viridis", aspect="auto")
-    label = metric.replace("val_", "validation ").replace("_", " ")
+    label = metric_label(metric)
     fig.colorbar(image, ax=ax, label=f"mean {label}")
     for (i, j), value in np.ndenumerate(table):
         r, g, b, _ = image.cmap(image.norm(value)) if np.isfinite(value) else (1, 1, 1, 1)
@@ -650,7 +650,7 @@ def group_path(result, feature_names=None, *, labelled: int = 8) -> Figure:
     for choice, label, colour in ((result.best, "best", VALIDATION), (result.best_1se, "best_1se", REG)):
         bottom.axvline(float(result.points[choice["index"]][key]), color=colour, ls="--", lw=1, label=label)
         top.axvline(float(result.points[choice["index"]][key]), color=colour, ls="--", lw=1)
-    bottom.set(ylabel=metric.replace("val_", "validation ").replace("_", " "), xlabel=key)
+    bottom.set(ylabel=metric_label(metric), xlabel=key)
     bottom.legend(fontsize=8)
     return fig
 
@@ -689,9 +689,8 @@ def comparison_curves(named_histories: list[tuple[str, dict]]) -> Figure:
     title = "Validation data loss" if monitored == "val_data_loss" else "Training data loss"
     right.set(title=f"{title} and regularization loss", xlabel="epoch", ylabel="loss")
     series = [h[monitored] for _, h in named_histories] + [h["reg_loss"] for _, h in named_histories]
-    if spans_decades(*series):
-        right.set_yscale("log")
-    else:  # spikes of the raw loss would flatten the trends: cap the axis just above the running means
+    if not scale_for(right, *series):  # linear: spikes of the raw loss would flatten the trends, so cap
+        # the axis just above the running means
         top = max(float(np.max(running_mean(h[monitored]))) for _, h in named_histories)
         top = max(top, *(float(np.max(h["reg_loss"])) for _, h in named_histories))
         right.set_ylim(0, 1.25 * top or 1)

@@ -372,7 +372,7 @@ def sweep_verdict(result, refit_model, config: dict) -> Verdict:
     """A sweep's verdict: its best and 1-SE choices against the least-penalized grid point (the
     unpenalized one when the grid has λ = 0), each as the mean over folds ± one SE."""
     metric = result.metric
-    label = metric.replace("val_", "validation ").replace("_", " ")
+    label = formats.metric_label(metric)
     better = "higher" if metric == "val_accuracy" else "lower"
     folds = f"± 1 SE over {result.n_folds} folds" if result.n_folds > 1 else "± 1 SE over the validation samples"
 

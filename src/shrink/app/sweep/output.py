@@ -7,7 +7,7 @@ import html
 import os
 
 from ...persistence import json_text
-from .. import plots, report
+from .. import formats, plots, report
 from ..config import resolve, to_toml, with_values
 from ..formats import number
 from ..rundir import FileWriter, rows_csv
@@ -20,7 +20,7 @@ def sweep_report_html(result, config: dict, pngs: dict[str, bytes]) -> str:
         row = result.points[choice["index"]]
         values = ", ".join(f"{k} = {number(k, row[k])}" for k in result.grid_keys)
         metric = result.metric
-        label = metric.replace("val_", "validation ").replace("_", " ")
+        label = formats.metric_label(metric)
         se = row.get(f"se_{metric}", float("nan"))
         return f"{values} (mean {label} {number(metric, row[f'mean_{metric}'])} ± {number(metric, se)})"
 
@@ -62,7 +62,7 @@ def points_rows(result) -> list[dict]:
         for metric in ("val_data_loss", "val_loss", "val_accuracy"):
             if f"mean_{metric}" in point:
                 se = point.get(f"se_{metric}", float("nan"))
-                name = metric.replace("val_", "validation ").replace("_", " ")
+                name = formats.metric_label(metric)
                 row[name] = number(metric, point[f"mean_{metric}"]) + ("" if se != se else f" ± {number(metric, se)}")
         row["train loss"] = point["mean_train_loss"]
         row["zero weights"] = point["mean_zero_weights"]
